@@ -1,0 +1,15 @@
+/** Who is calling. Built only from a verified token (or the marked development principal). */
+export type Role = 'reader' | 'writer' | 'feed' | 'admin';
+
+export interface Principal {
+  /** Token `sub`: a CERT, a person or an automated feed. */
+  subject: string;
+  /** STIX identity id of the caller's organisation (`identity--<uuid>`). */
+  organisation: string;
+  /** Roles per trust group (API root name). */
+  roles: Readonly<Record<string, readonly Role[]>>;
+  /** Token `jti`, when the principal came from a token. */
+  tokenId?: string;
+  /** True only for the built-in development principal; never true for a verified token. */
+  development?: boolean;
+}
