@@ -1,0 +1,158 @@
+/**
+ * The OASIS STIX 2.1 JSON schemas (vendored in schemas/stix), compiled once with Ajv2020.
+ * Objects are dispatched by `type`; custom types fall back to the core schemas, as
+ * stix2-validator does. `bundle.json` is never compiled (see schemas/stix/README.md).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { domainToASCII } from 'node:url';
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+
+export const SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schemas', 'stix');
+
+const FAMILIES = ['sdos', 'sros', 'observables'] as const;
+const COMMON_TYPES = ['marking-definition', 'language-content', 'extension-definition'];
+
+export interface SchemaRegistry {
+  /** The compiled schema for a standard type, or undefined for a custom type. */
+  forType(type: string): ValidateFunction | undefined;
+  /** Custom SDO/SRO (has `created`) */
+  core: ValidateFunction;
+  /** Custom SCO */
+  observableCore: ValidateFunction;
+  /** Every `*-ov` / `*-enum` definition found in the schemas, by name. */
+  vocabularies: Map<string, Set<string>>;
+  /** Property names each standard type defines (its own and the common ones). */
+  properties: Map<string, Set<string>>;
+  /** Compiles a JSON schema published by an extension definition; undefined when it is not one. */
+  compileExtensionSchema(schema: object): ValidateFunction | undefined;
+  /** Standard types by family. */
+  sdoTypes: Set<string>;
+  sroTypes: Set<string>;
+  scoTypes: Set<string>;
+}
+
+type Json = Record<string, unknown>;
+
+const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+
+/** RFC 5890 host name: converts to A-labels (WHATWG rules), then checks RFC 1123 labels. */
+function isIdnHostname(value: string): boolean {
+  const ascii = domainToASCII(value);
+  if (!ascii || ascii.length > 253) return false;
+  return ascii.split('.').every((label) => HOST_LABEL.test(label));
+}
+
+function load(file: string): Json {
+  return JSON.parse(readFileSync(file, 'utf8')) as Json;
+}
+
+/**
+ * stix2-validator checks the deprecated `observed-data.objects` member by member against
+ * each observable's own schema; the OASIS schema's `oneOf` over every SCO gives useless
+ * errors. Keep the property's shape only and check the members separately.
+ */
+function patchObservedData(schema: Json): Json {
+  const copy = structuredClone(schema);
+  const allOf = copy.allOf as Json[];
+  const props = allOf[1].properties as Json;
+  props.objects = { type: 'object', minProperties: 1 };
+  return copy;
+}
+
+function collectProperties(schema: Json, into: Set<string>): void {
+  const add = (s: unknown) => {
+    if (s && typeof s === 'object' && 'properties' in s) for (const k of Object.keys((s as Json).properties as Json)) into.add(k);
+  };
+  add(schema);
+  if (Array.isArray(schema.allOf)) schema.allOf.forEach(add);
+}
+
+function collectVocabularies(schema: Json, into: Map<string, Set<string>>): void {
+  const defs = schema.definitions as Record<string, Json> | undefined;
+  if (!defs) return;
+  for (const [name, def] of Object.entries(defs)) {
+    if (!/-(ov|enum)$/.test(name) || !Array.isArray(def.enum)) continue;
+    const set = into.get(name) ?? new Set<string>();
+    for (const v of def.enum as string[]) set.add(v);
+    into.set(name, set);
+  }
+}
+
+export function compileSchemas(dir = SCHEMA_DIR): SchemaRegistry {
+  // unicodeRegExp: false because core.json's patterns are not valid under the `u` flag.
+  const ajv = new Ajv2020({ strict: false, allErrors: false, unicodeRegExp: false, validateSchema: false });
+  addFormats(ajv);
+  // Same e-mail rule as stix2-validator (validator.py EMAIL_RE), stricter than ajv-formats'.
+  ajv.addFormat('email', /^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$/);
+  ajv.addFormat('idn-hostname', isIdnHostname);
+  const vocabularies = new Map<string, Set<string>>();
+  const ids = new Map<string, string>();
+  const properties = new Map<string, Set<string>>();
+  const families = { sdos: new Set<string>(), sros: new Set<string>(), observables: new Set<string>() };
+
+  for (const sub of ['common', ...FAMILIES]) {
+    for (const file of readdirSync(path.join(dir, sub))) {
+      if (!file.endsWith('.json') || file === 'bundle.json') continue;
+      let schema = load(path.join(dir, sub, file));
+      const type = file.slice(0, -5);
+      if (type === 'observed-data') schema = patchObservedData(schema);
+      collectVocabularies(schema, vocabularies);
+      const props = new Set<string>();
+      collectProperties(schema, props);
+      properties.set(type, props);
+      ajv.addSchema(schema);
+      if (sub !== 'common') {
+        families[sub as (typeof FAMILIES)[number]].add(type);
+        ids.set(type, schema.$id as string);
+      } else if (COMMON_TYPES.includes(type)) {
+        ids.set(type, schema.$id as string);
+      } else if (type === 'core' || type === 'cyber-observable-core') {
+        ids.set(type, schema.$id as string);
+      }
+    }
+  }
+
+  const compiled = new Map<string, ValidateFunction>();
+  for (const [type, id] of ids) {
+    const fn = ajv.getSchema(id);
+    if (!fn) throw new Error(`STIX schema ${id} did not compile`);
+    compiled.set(type, fn);
+  }
+  const core = compiled.get('core')!;
+  const observableCore = compiled.get('cyber-observable-core')!;
+  compiled.delete('core');
+  compiled.delete('cyber-observable-core');
+  const coreProps = properties.get('core')!;
+  const scoProps = properties.get('cyber-observable-core')!;
+  for (const [type, props] of properties) {
+    for (const p of families.observables.has(type) ? scoProps : coreProps) props.add(p);
+  }
+  const extensionSchemas = new WeakMap<object, ValidateFunction | null>();
+  const compileExtensionSchema = (schema: object): ValidateFunction | undefined => {
+    let fn = extensionSchemas.get(schema);
+    if (fn === undefined) {
+      try {
+        const { $id: _id, ...rest } = schema as Json;
+        fn = ajv.compile(rest);
+      } catch {
+        fn = null;
+      }
+      extensionSchemas.set(schema, fn);
+    }
+    return fn ?? undefined;
+  };
+
+  return {
+    forType: (type) => compiled.get(type),
+    core,
+    observableCore,
+    vocabularies,
+    properties,
+    compileExtensionSchema,
+    sdoTypes: families.sdos,
+    sroTypes: families.sros,
+    scoTypes: families.observables,
+  };
+}
