@@ -1,0 +1,72 @@
+/**
+ * Every setting of the hub: its environment variable, type, default and meaning.
+ * One table, read by the loader, the README check and the config test.
+ */
+export type SettingType = 'string' | 'int' | 'bool' | 'list' | 'enum';
+
+export interface Setting {
+  key: string;
+  env: string;
+  type: SettingType;
+  default?: string | number | boolean | string[];
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  describe: string;
+}
+
+const MiB = 1024 * 1024;
+
+export const SETTINGS = [
+  // Network and TLS
+  { key: 'host', env: 'PUENTE_HOST', type: 'string', default: '127.0.0.1', describe: 'Address to listen on.' },
+  { key: 'port', env: 'PUENTE_PORT', type: 'int', default: 6100, min: 0, max: 65535, describe: 'TCP port (0 picks a free one).' },
+  { key: 'tlsCert', env: 'PUENTE_TLS_CERT', type: 'string', describe: 'PEM certificate file; with PUENTE_TLS_KEY the hub serves HTTPS.' },
+  { key: 'tlsKey', env: 'PUENTE_TLS_KEY', type: 'string', describe: 'PEM private key file for PUENTE_TLS_CERT.' },
+  {
+    key: 'trustProxy',
+    env: 'PUENTE_TRUST_PROXY',
+    type: 'list',
+    default: [],
+    describe: 'Addresses/CIDRs of TLS-terminating proxies to trust (X-Forwarded-*). Plain HTTP off loopback needs this.',
+  },
+  { key: 'publicUrl', env: 'PUENTE_PUBLIC_URL', type: 'string', describe: 'External base URL (e.g. https://puente.example.org), used in discovery.' },
+  // Database
+  { key: 'mongodbUri', env: 'MONGODB_URI', type: 'string', describe: 'MongoDB connection string. Unset: start the embedded database.' },
+  { key: 'dbPrefix', env: 'PUENTE_DB_PREFIX', type: 'string', default: 'puente', describe: 'Prefix of database names: <prefix>-admin, <prefix>-<group>.' },
+  { key: 'dataDir', env: 'PUENTE_DATA_DIR', type: 'string', default: 'data', describe: 'Folder of the embedded database files.' },
+  // Trust groups
+  {
+    key: 'trustGroups',
+    env: 'PUENTE_TRUST_GROUPS',
+    type: 'list',
+    default: ['colombia', 'eu', 'nato-liaison'],
+    describe: 'Trust groups seeded at start-up (one API root and one database each). More can be added with the admin CLI.',
+  },
+  // Limits
+  { key: 'maxContentLength', env: 'PUENTE_MAX_CONTENT_LENGTH', type: 'int', default: 10 * MiB, min: 1024, describe: 'Largest request body in bytes (the API roots\' max_content_length).' },
+  { key: 'pageSizeDefault', env: 'PUENTE_PAGE_SIZE_DEFAULT', type: 'int', default: 100, min: 1, describe: 'Objects per page when `limit` is absent.' },
+  { key: 'pageSizeMax', env: 'PUENTE_PAGE_SIZE_MAX', type: 'int', default: 1000, min: 1, describe: 'Largest `limit` honoured.' },
+  { key: 'maxDepth', env: 'PUENTE_MAX_DEPTH', type: 'int', default: 64, min: 4, describe: 'Deepest JSON nesting accepted in a body.' },
+  { key: 'maxObjects', env: 'PUENTE_MAX_OBJECTS', type: 'int', default: 10000, min: 1, describe: 'Most objects in one envelope.' },
+  { key: 'maxStringLength', env: 'PUENTE_MAX_STRING_LENGTH', type: 'int', default: 1 * MiB, min: 64, describe: 'Longest string value in an object.' },
+  { key: 'maxProperties', env: 'PUENTE_MAX_PROPERTIES', type: 'int', default: 1000, min: 8, describe: 'Most properties in one JSON object.' },
+  { key: 'statusRetentionHours', env: 'PUENTE_STATUS_RETENTION_HOURS', type: 'int', default: 72, min: 24, describe: 'How long status resources are kept (TAXII needs at least 24).' },
+  { key: 'rateLimitPerMinute', env: 'PUENTE_RATE_LIMIT_PER_MINUTE', type: 'int', default: 600, min: 1, describe: 'Requests per token per minute before 429.' },
+  { key: 'requestTimeoutMs', env: 'PUENTE_REQUEST_TIMEOUT_MS', type: 'int', default: 120000, min: 1000, describe: 'Longest time a client may take to send a request.' },
+  { key: 'headersTimeoutMs', env: 'PUENTE_HEADERS_TIMEOUT_MS', type: 'int', default: 20000, min: 1000, describe: 'Longest time a client may take to send the headers.' },
+  { key: 'shutdownTimeoutMs', env: 'PUENTE_SHUTDOWN_TIMEOUT_MS', type: 'int', default: 30000, min: 100, describe: 'How long SIGTERM waits for requests in flight.' },
+  // Security
+  { key: 'paginationSecret', env: 'PUENTE_PAGINATION_SECRET', type: 'string', describe: 'HMAC key for `next` tokens (32+ chars). Unset: a random key per process (tokens do not survive a restart).' },
+  { key: 'jwksPath', env: 'PUENTE_JWKS_PATH', type: 'string', describe: 'JWKS file of token verification keys; re-read when it changes. Unset: development principal (loopback only).' },
+  { key: 'jwtIssuer', env: 'PUENTE_JWT_ISSUER', type: 'string', default: 'puente', describe: 'Required `iss` of tokens.' },
+  { key: 'jwtAudience', env: 'PUENTE_JWT_AUDIENCE', type: 'string', default: 'puente', describe: 'Required `aud` of tokens.' },
+  { key: 'allowHs256', env: 'PUENTE_ALLOW_HS256', type: 'bool', default: false, describe: 'Accept HS256 tokens signed with PUENTE_HS256_SECRET.' },
+  { key: 'hs256Secret', env: 'PUENTE_HS256_SECRET', type: 'string', describe: 'Shared secret for HS256 (32+ chars); only with PUENTE_ALLOW_HS256.' },
+  { key: 'revokedPath', env: 'PUENTE_REVOKED_PATH', type: 'string', describe: 'JSON file listing revoked token ids (`jti`); re-read when it changes.' },
+  { key: 'clockToleranceSeconds', env: 'PUENTE_CLOCK_TOLERANCE_SECONDS', type: 'int', default: 30, min: 0, max: 300, describe: 'Clock skew allowed on `exp`/`nbf`.' },
+  // Jobs and logs
+  { key: 'jobsEnabled', env: 'PUENTE_JOBS_ENABLED', type: 'bool', default: true, describe: 'Run scheduled jobs in this instance.' },
+  { key: 'correlationSchedule', env: 'PUENTE_CORRELATION_SCHEDULE', type: 'string', default: '*/5 * * * *', describe: 'Cron schedule of the correlation job.' },
+  { key: 'logLevel', env: 'PUENTE_LOG_LEVEL', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'pino log level.' },
+] as const satisfies readonly Setting[];

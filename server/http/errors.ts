@@ -1,0 +1,118 @@
+/**
+ * The one place that maps domain errors to HTTP: the TAXII 2.1 error resource (§3.6.1).
+ * `error_id` is the request id, so a CERT can quote it and an operator can find the log line.
+ */
+import type { ErrorRequestHandler, Response } from 'express';
+import {
+  BadRequest,
+  DomainError,
+  Forbidden,
+  NotAcceptable,
+  NotFound,
+  PayloadTooLarge,
+  TooManyRequests,
+  Unauthenticated,
+  Unavailable,
+  UnsupportedMediaType,
+} from '../errors';
+import type { Logger } from '../logger';
+import { TAXII_MEDIA_TYPE } from './media';
+
+/** Every error_code the hub can send, with its status and title. openapi.yaml lists them all (a test checks). */
+export const ERROR_CATALOGUE = {
+  not_found: { status: 404, title: 'Not found' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  tls_required: { status: 403, title: 'TLS required' },
+  not_acceptable: { status: 406, title: 'Not acceptable' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+  internal_error: { status: 500, title: 'Internal server error' },
+  missing_token: { status: 401, title: 'Authentication required' },
+  invalid_token: { status: 401, title: 'Invalid token' },
+  body_too_large: { status: 413, title: 'Request body too large' },
+  too_many_objects: { status: 413, title: 'Too many objects' },
+  invalid_json: { status: 400, title: 'Invalid JSON' },
+  invalid_envelope: { status: 400, title: 'Invalid envelope' },
+  too_deep: { status: 400, title: 'Body nested too deeply' },
+  string_too_long: { status: 400, title: 'String too long' },
+  too_many_properties: { status: 400, title: 'Too many properties' },
+  invalid_parameter: { status: 400, title: 'Invalid query parameter' },
+  unknown_parameter: { status: 400, title: 'Unknown query parameter' },
+  repeated_parameter: { status: 400, title: 'Repeated query parameter' },
+  invalid_next: { status: 400, title: 'Invalid pagination token' },
+  invalid_request: { status: 400, title: 'Invalid request' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export function statusOf(err: DomainError): number {
+  const known = ERROR_CATALOGUE[err.code as ErrorCode];
+  if (known) return known.status;
+  if (err instanceof NotFound) return 404;
+  if (err instanceof Unauthenticated) return 401;
+  if (err instanceof Forbidden) return 403;
+  if (err instanceof NotAcceptable) return 406;
+  if (err instanceof UnsupportedMediaType) return 415;
+  if (err instanceof PayloadTooLarge) return 413;
+  if (err instanceof TooManyRequests) return 429;
+  if (err instanceof Unavailable) return 503;
+  if (err instanceof BadRequest) return 400;
+  return 500;
+}
+
+export function sendError(
+  res: Response,
+  status: number,
+  code: string,
+  description: string,
+  details?: Record<string, unknown>,
+): void {
+  const title = ERROR_CATALOGUE[code as ErrorCode]?.title ?? 'Error';
+  res.status(status);
+  res.setHeader('Content-Type', TAXII_MEDIA_TYPE);
+  // Errors never leak data that was found by another path (X-TAXII headers were set by the handler).
+  res.removeHeader('X-TAXII-Date-Added-First');
+  res.removeHeader('X-TAXII-Date-Added-Last');
+  const body: Record<string, unknown> = {
+    title,
+    description,
+    error_id: String(res.locals.requestId ?? ''),
+    error_code: code,
+    http_status: String(status),
+  };
+  if (details) body.details = details;
+  res.end(JSON.stringify(body));
+}
+
+/** body-parser / raw-body errors that carry a `type` and a status. */
+interface HttpishError {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+}
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof DomainError) {
+      const status = statusOf(err);
+      if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', 'Bearer realm="puente"');
+      if (err instanceof TooManyRequests) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      return sendError(res, status, err.code, err.message, err.details);
+    }
+    const httpish = err as HttpishError;
+    if (httpish?.type === 'entity.too.large') {
+      return sendError(res, 413, 'body_too_large', 'The request body is larger than the API root\'s max_content_length.');
+    }
+    if (httpish?.type === 'request.aborted') {
+      res.destroy();
+      return;
+    }
+    log.error({ err, requestId: res.locals.requestId, path: req.path }, 'request.failed');
+    return sendError(res, 500, 'internal_error', 'The server could not complete the request. Quote the error_id to the operators.');
+  };
+}

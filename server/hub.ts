@@ -1,0 +1,111 @@
+/**
+ * Builds the hub's parts from config and a database: trust groups (seeded), the STIX validator,
+ * the TAXII service and routers, authentication, and the scheduled jobs.
+ */
+import crypto from 'node:crypto';
+import type { RequestHandler, Router } from 'express';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import type { Database } from './storage/database';
+import { TrustGroups } from './taxii/groups';
+import { TaxiiService } from './taxii/service';
+import { taxiiRouter } from './taxii/routes';
+import { PageTokens } from './http/pagination';
+import { rateLimit } from './http/rate-limit';
+import { createValidator } from './stix';
+import { authenticate } from './auth/middleware';
+import { createTokenVerifier } from './auth/tokens';
+import { developmentAuthenticate } from './auth/development';
+
+export interface HubDeps {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  db: Database;
+  /** Tests pass their own authentication (real tokens); otherwise built from config. */
+  authenticate?: RequestHandler;
+}
+
+export interface Hub {
+  routers: Router[];
+  groups: TrustGroups;
+  service: TaxiiService;
+  startJobs(): void;
+  stop(): Promise<void>;
+}
+
+export async function buildHub(d: HubDeps): Promise<Hub> {
+  const { config, log } = d;
+  const groups = new TrustGroups(d.db);
+  for (const g of config.trustGroups) await groups.ensure(g);
+  const groupNames = (await groups.all()).map((g) => g.name);
+
+  const validator = createValidator({
+    limits: {
+      maxDepth: config.maxDepth,
+      maxObjects: config.maxObjects,
+      maxStringLength: config.maxStringLength,
+      maxProperties: config.maxProperties,
+    },
+  });
+
+  let auth = d.authenticate;
+  let closeAuth = () => {};
+  if (!auth) {
+    if (config.jwksPath) {
+      const verifier = createTokenVerifier(
+        {
+          issuer: config.jwtIssuer,
+          audience: config.jwtAudience,
+          jwksPath: config.jwksPath,
+          allowHs256: config.allowHs256,
+          hsSecret: config.hs256Secret,
+          clockToleranceSeconds: config.clockToleranceSeconds,
+          revokedPath: config.revokedPath,
+        },
+        { logger: log },
+      );
+      auth = authenticate(verifier);
+      closeAuth = () => verifier.close();
+    } else {
+      log.warn(
+        { groups: groupNames },
+        'auth.development_principal: PUENTE_JWKS_PATH is not set; every request acts as the development principal (loopback only)',
+      );
+      auth = developmentAuthenticate(() => groupNames);
+    }
+  }
+
+  if (!config.paginationSecret) log.warn('pagination.ephemeral_secret: PUENTE_PAGINATION_SECRET is not set; next tokens do not survive a restart');
+  const tokens = new PageTokens(config.paginationSecret ?? crypto.randomBytes(32).toString('hex'));
+
+  const service = new TaxiiService({
+    groups,
+    validator,
+    tokens,
+    metrics: d.metrics,
+    log,
+    maxContentLength: config.maxContentLength,
+    pageSizeDefault: config.pageSizeDefault,
+    statusRetentionHours: config.statusRetentionHours,
+  });
+
+  const router = taxiiRouter({
+    service,
+    authenticate: [auth, rateLimit(config.rateLimitPerMinute)],
+    maxContentLength: config.maxContentLength,
+    pageSizeMax: config.pageSizeMax,
+    publicUrl: config.publicUrl,
+  });
+
+  return {
+    routers: [router],
+    groups,
+    service,
+    startJobs: () => {},
+    stop: async () => {
+      closeAuth();
+    },
+  };
+}

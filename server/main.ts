@@ -1,0 +1,113 @@
+/**
+ * Composition root: config -> logger -> db -> createApp -> listen -> jobs.
+ * SIGTERM: stop taking requests, finish those in flight, stop jobs, close the db, exit 0.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { ConfigError, isLoopback, loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { createMetrics } from './metrics';
+import { Database } from './storage/database';
+import { EmbeddedDatabaseUnavailable, startEmbeddedDatabase, REPO_ROOT, type EmbeddedDatabase } from './storage/embedded';
+import { createApp } from './app';
+import { buildHub, type Hub } from './hub';
+
+function checkTransport(config: Config): void {
+  if (config.tlsCert) return;
+  if (isLoopback(config.host)) return;
+  if (config.trustProxy.length > 0) return;
+  throw new ConfigError(
+    `PUENTE_HOST=${config.host}: TAXII requires TLS. Give PUENTE_TLS_CERT and PUENTE_TLS_KEY, ` +
+      'listen on loopback, or name your TLS-terminating proxy in PUENTE_TRUST_PROXY.',
+  );
+}
+
+async function openDatabase(config: Config, log: Logger): Promise<{ uri: string; embedded?: EmbeddedDatabase }> {
+  if (config.mongodbUri) return { uri: config.mongodbUri };
+  const dataDir = path.resolve(REPO_ROOT, config.dataDir);
+  const started = Date.now();
+  const embedded = await startEmbeddedDatabase({
+    dataDir,
+    onProgress: (message) => log.info({ message }, 'db.embedded.progress'),
+  });
+  log.info({ kind: embedded.kind, dataDir, ms: Date.now() - started }, 'db.embedded.started');
+  return { uri: embedded.uri, embedded };
+}
+
+export async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+    checkTransport(config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`puente: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const metrics = createMetrics();
+
+  let db: Database;
+  let embedded: EmbeddedDatabase | undefined;
+  try {
+    const opened = await openDatabase(config, log);
+    embedded = opened.embedded;
+    db = await Database.connect(opened.uri, config.dbPrefix);
+  } catch (err) {
+    if (err instanceof EmbeddedDatabaseUnavailable) {
+      process.stderr.write(`puente: ${err.message}\n`);
+      process.exit(3);
+    }
+    throw err;
+  }
+
+  let shuttingDown = false;
+  const hub: Hub = await buildHub({ config, log, metrics, db });
+  const app = createApp({ config, log, metrics, db, routers: hub.routers, isShuttingDown: () => shuttingDown });
+
+  const server = config.tlsCert
+    ? https.createServer({ cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey!) }, app)
+    : http.createServer(app);
+  // Slow clients cannot hold connections open.
+  server.requestTimeout = config.requestTimeoutMs;
+  server.headersTimeout = config.headersTimeoutMs;
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  log.info({ host: config.host, port, tls: !!config.tlsCert }, 'server.listening');
+  if (config.jobsEnabled) hub.startJobs();
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, 'server.stopping');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const force = setTimeout(() => {
+      log.warn('server.stop_timeout');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    await closed;
+    clearTimeout(force);
+    await hub.stop();
+    await db.close();
+    await embedded?.stop();
+    log.info('server.stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`puente: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}
