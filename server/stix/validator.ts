@@ -38,7 +38,7 @@ export interface Validator {
    * (from server/errors.ts) with code 'invalid_envelope' / 'too_many_objects' / 'too_deep' /
    * 'string_too_long' / 'too_many_properties' when the whole body is refused.
    */
-  validateEnvelope(body: unknown): { objects: unknown[]; verdicts: ObjectVerdict[] };
+  validateEnvelope(body: unknown, onProgress?: (done: number, total: number) => void): { objects: unknown[]; verdicts: ObjectVerdict[] };
 }
 
 const BUNDLE_ID = /^bundle--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$/;
@@ -130,7 +130,7 @@ export function createValidator(opts: ValidatorOptions): Validator {
       return run(obj, index, hubContext);
     },
 
-    validateEnvelope(body: unknown) {
+    validateEnvelope(body: unknown, onProgress?: (done: number, total: number) => void) {
       if (!isRecord(body)) {
         throw new BadRequest('invalid_envelope', 'the body must be a JSON object: a TAXII envelope or a STIX bundle', {});
       }
@@ -169,7 +169,9 @@ export function createValidator(opts: ValidatorOptions): Validator {
           else warning(v, '/id', 'duplicate-object', `the same object version also appears at index ${first}; only one copy is stored`);
         }
         verdicts[i] = v;
+        if (onProgress && (i & 255) === 255) onProgress(i + 1, objects.length);
       }
+      onProgress?.(objects.length, objects.length);
       return { objects, verdicts };
     },
   };

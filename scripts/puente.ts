@@ -1,0 +1,13 @@
+/** `puente <command>`: a thin dispatcher; each command lives in its own script. */
+import { Command } from 'commander';
+import { usageExitCodes, validateCommand } from './validate';
+
+const program = new Command('puente').description('Puente TAXII 2.1 / STIX 2.1 hub tools');
+program.addCommand(validateCommand());
+
+usageExitCodes(program)
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  });
