@@ -4,6 +4,7 @@
  * a re-run over the same data yields the same id and the same bytes.
  */
 import { createHash } from 'node:crypto';
+import { TLP1_MARKING_IDS, TLP2_MARKING_IDS, mostRestrictive, tlpOf as tlpOfStix } from '../auth/tlp';
 import type { AlertDraft, Severity, StoredObject, StixObject, Tlp } from './types';
 
 /** Fixed namespace for Puente alert ids (UUIDv4, generated once; never change it). */
@@ -20,40 +21,14 @@ export function uuidv5(name: string, namespace: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** TLP 2.0 marking definitions (oasis-open/cti-stix-common-objects, extension-definition--60a3c5c5…). */
-export const TLP_MARKINGS: Readonly<Record<Tlp, string>> = {
-  clear: 'marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487',
-  green: 'marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb',
-  amber: 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421',
-  'amber+strict': 'marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003',
-  red: 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1',
-};
+/** TLP 2.0 marking definitions (cti-stix-common-objects), shared with the read path. */
+export const TLP_MARKINGS = TLP2_MARKING_IDS;
 
-/** TLP 1.0 definitions (STIX 2.1 §7.2.1.4) still found on incoming objects, mapped to TLP 2.0. */
-const TLP1_MARKINGS: Readonly<Record<string, Tlp>> = {
-  'marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9': 'clear',
-  'marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da': 'green',
-  'marking-definition--f88d31f6-486f-44da-b317-01333bde0b82': 'amber',
-  'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed': 'red',
-};
-
-const TLP_ORDER: readonly Tlp[] = ['clear', 'green', 'amber', 'amber+strict', 'red'];
-const TLP_BY_MARKING = new Map<string, Tlp>([
-  ...Object.entries(TLP_MARKINGS).map(([tlp, id]) => [id, tlp as Tlp] as [string, Tlp]),
-  ...Object.entries(TLP1_MARKINGS),
-]);
-
-export function stricterTlp(a: Tlp | null, b: Tlp | null): Tlp | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return TLP_ORDER.indexOf(a) >= TLP_ORDER.indexOf(b) ? a : b;
-}
+const TLP_IDS = new Set<string>([...Object.values(TLP2_MARKING_IDS), ...Object.values(TLP1_MARKING_IDS)]);
 
 /** The TLP of one input: its server metadata, or a TLP marking on the object if that is stricter. */
 export function tlpOf(o: StoredObject): Tlp | null {
-  let tlp = o.meta.tlp;
-  for (const m of markingRefs(o.stix)) tlp = stricterTlp(tlp, TLP_BY_MARKING.get(m) ?? null);
-  return tlp;
+  return mostRestrictive(o.meta.tlp, tlpOfStix(o.stix));
 }
 
 function markingRefs(stix: StixObject): string[] {
@@ -70,8 +45,8 @@ export function combineMarkings(inputs: readonly StoredObject[]): { tlp: Tlp | n
   let readers: Set<string> | null = null;
   const other = new Set<string>();
   for (const o of inputs) {
-    tlp = stricterTlp(tlp, tlpOf(o));
-    for (const m of markingRefs(o.stix)) if (!TLP_BY_MARKING.has(m)) other.add(m);
+    tlp = mostRestrictive(tlp, tlpOf(o));
+    for (const m of markingRefs(o.stix)) if (!TLP_IDS.has(m)) other.add(m);
     if (o.meta.readers.length > 0) {
       const r: Set<string> = new Set(o.meta.readers);
       readers = readers === null ? r : new Set([...readers].filter((x: string) => r.has(x)));

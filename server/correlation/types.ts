@@ -3,7 +3,8 @@
  * schedules runs and reads the database builds these, the rules never touch storage.
  */
 
-export type Tlp = 'clear' | 'green' | 'amber' | 'amber+strict' | 'red';
+export type { Tlp } from '../auth/tlp';
+import type { Tlp } from '../auth/tlp';
 
 /** A STIX object as stored: never modified by correlation. */
 export type StixObject = Record<string, unknown> & { id: string; type: string };
