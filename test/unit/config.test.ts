@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../server/config';
+import { SETTINGS, type Setting } from '../../server/config/settings';
+
+function sample(s: Setting): { raw: string; value: unknown } {
+  switch (s.type) {
+    case 'int':
+      return { raw: String((s.min ?? 0) + 7), value: (s.min ?? 0) + 7 };
+    case 'bool':
+      return { raw: String(!s.default), value: !s.default };
+    case 'list':
+      return { raw: 'alpha, beta', value: ['alpha', 'beta'] };
+    case 'enum':
+      return { raw: s.values![1]!, value: s.values![1] };
+    default:
+      return { raw: `value-${s.key}-${'x'.repeat(32)}`, value: `value-${s.key}-${'x'.repeat(32)}` };
+  }
+}
+
+const needs: Record<string, Record<string, string>> = {
+  PUENTE_TLS_CERT: { PUENTE_TLS_KEY: 'key.pem' },
+  PUENTE_TLS_KEY: { PUENTE_TLS_CERT: 'cert.pem' },
+  PUENTE_HS256_SECRET: { PUENTE_ALLOW_HS256: 'true' },
+  PUENTE_ALLOW_HS256: { PUENTE_HS256_SECRET: 's'.repeat(32) },
+  PUENTE_PAGE_SIZE_DEFAULT: { PUENTE_PAGE_SIZE_MAX: '100000' },
+  PUENTE_PAGE_SIZE_MAX: { PUENTE_PAGE_SIZE_DEFAULT: '1' },
+  PUENTE_DB_PREFIX: {},
+};
+
+describe('configuration', () => {
+  it.each((SETTINGS as readonly Setting[]).map((s) => [s.env, s]))('reads %s from the environment', (env, s) => {
+    const { raw, value } = sample(s);
+    const extra = needs[env] ?? {};
+    const rawValue = env === 'PUENTE_DB_PREFIX' ? 'prefix7' : env === 'PUENTE_TRUST_GROUPS' ? 'alpha,beta' : raw;
+    const config = loadConfig({ ...extra, [env]: rawValue }) as unknown as Record<string, unknown>;
+    const expected = env === 'PUENTE_DB_PREFIX' ? 'prefix7' : value;
+    expect(config[s.key]).toEqual(expected);
+  });
+
+  it('has no default secret', () => {
+    const c = loadConfig({});
+    expect(c.paginationSecret).toBeUndefined();
+    expect(c.hs256Secret).toBeUndefined();
+    expect(c.jwksPath).toBeUndefined();
+  });
+
+  it('stops on a bad value with a message naming the setting', () => {
+    expect(() => loadConfig({ PUENTE_PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PUENTE_PORT: 'eighty' })).toThrow(/PUENTE_PORT/);
+    expect(() => loadConfig({ PUENTE_MAX_DEPTH: '2' })).toThrow(/PUENTE_MAX_DEPTH.*at least 4/);
+    expect(() => loadConfig({ PUENTE_LOG_LEVEL: 'loud' })).toThrow(/PUENTE_LOG_LEVEL/);
+    expect(() => loadConfig({ PUENTE_TRUST_GROUPS: 'Colombia!' })).toThrow(/PUENTE_TRUST_GROUPS/);
+    expect(() => loadConfig({ PUENTE_TLS_CERT: 'a.pem' })).toThrow(/give both/);
+    expect(() => loadConfig({ PUENTE_ALLOW_HS256: 'true', PUENTE_HS256_SECRET: 'short' })).toThrow(/PUENTE_HS256_SECRET/);
+    expect(() => loadConfig({ PUENTE_PAGINATION_SECRET: 'short' })).toThrow(/PUENTE_PAGINATION_SECRET/);
+  });
+
+  it('is frozen', () => {
+    const c = loadConfig({}) as unknown as Record<string, unknown>;
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.trustGroups)).toBe(true);
+  });
+
+  it('documents every setting in the README configuration table', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    for (const s of SETTINGS) expect(readme).toContain(`\`${s.env}\``);
+  });
+});
