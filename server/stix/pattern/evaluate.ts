@@ -69,7 +69,8 @@ function compare(pv: PatternValue, observed: unknown, path: Comparison['path']):
       if (typeof observed !== 'number') return null;
       return observed === pv.value ? 0 : observed < pv.value ? -1 : 1;
     case 'bool':
-      return typeof observed === 'boolean' && observed === pv.value ? 0 : null;
+      if (typeof observed !== 'boolean') return null;
+      return observed === pv.value ? 0 : 1;
     case 'timestamp':
       if (typeof observed !== 'string' || !TIMESTAMP.test(observed)) return null;
       return compareTimestamps(observed, pv.value);
