@@ -111,9 +111,18 @@ export function likeToRegExp(like: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** Does a LIKE/MATCHES test on domain names cover a protected domain or something under it? */
-function matchDomainPattern(re: RegExp, idx: AssetIndex): string[] {
-  return idx.domains.filter((p) => re.test(p) || re.test(`puente-probe.${p}`));
+/**
+ * Does a LIKE/MATCHES test on domain names cover a protected domain or a name under it? Intersecting
+ * two regular languages is out of scope: test the domain, a probe subdomain, and whether the
+ * expression's literal text ends with the domain (`^vpn\.ministry\.example\.eu$`).
+ */
+function matchDomainPattern(re: RegExp, source: string, idx: AssetIndex): string[] {
+  const literal = source.toLowerCase().replace(/\\(.)/g, '$1').replace(/\$$/, '');
+  return idx.domains.filter((p) => {
+    if (re.test(p) || re.test(`puente-probe.${p}`)) return true;
+    const at = literal.length - p.length;
+    return literal.endsWith(p) && (at === 0 || !/[a-z0-9-]/.test(literal[at - 1]));
+  });
 }
 
 function scalarValues(v: PatternValue): PatternValue[] {
@@ -150,7 +159,7 @@ export function matchComparison(c: Comparison, idx: AssetIndex): string[] {
       } catch {
         break;
       }
-      for (const m of matchDomainPattern(re, idx)) out.add(m);
+      for (const m of matchDomainPattern(re, c.value.value, idx)) out.add(m);
       break;
     }
     default:
