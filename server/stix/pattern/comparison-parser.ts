@@ -10,9 +10,12 @@ import type {
   PatternValue,
 } from './ast';
 import { checkCalendarDate, checkHashValue, checkObjectType, checkPropertyName } from './checks';
-import { T } from './lexer';
+import { T as TOKENS } from './lexer';
 import { compileMatches } from './regex';
 import type { ParserState } from './state';
+
+// A local copy: under tsx/esbuild, imported bindings are getters, too slow for the token loop.
+const T = { ...TOKENS };
 
 interface Frame {
   open: number;

@@ -13,8 +13,11 @@ import type {
 } from './ast';
 import { checkCalendarDate, compareTimestamps } from './checks';
 import { parseComparisonExpression } from './comparison-parser';
-import { T } from './lexer';
+import { T as TOKENS } from './lexer';
 import { ParserState } from './state';
+
+// A local copy: under tsx/esbuild, imported bindings are getters, too slow for the token loop.
+const T = { ...TOKENS };
 
 interface Frame {
   open: number;

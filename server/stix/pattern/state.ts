@@ -1,7 +1,10 @@
 // Shared parser state: the lexer, the first error, and the parenthesis budget.
 
 import type { PatternError } from './ast';
-import { Lexer, T, describeToken } from './lexer';
+import { Lexer, T as TOKENS, describeToken } from './lexer';
+
+// A local copy: under tsx/esbuild, imported bindings are getters, too slow for the token loop.
+const T = { ...TOKENS };
 
 /** Nesting limit for '(' (observation and comparison level together). */
 export const MAX_NESTING = 256;
