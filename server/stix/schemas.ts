@@ -35,6 +35,46 @@ export interface SchemaRegistry {
 
 type Json = Record<string, unknown>;
 
+/**
+ * Every property name of every object runs through the same few `patternProperties`
+ * regexes of properties.json; their verdicts depend on the name alone, and names repeat,
+ * so they are remembered. Other patterns run as plain RegExps.
+ */
+function regExpEngine(memoized: Set<string>) {
+  const engine = (pattern: string, flags: string) => {
+    const re = new RegExp(pattern, flags);
+    if (!memoized.has(pattern)) return re;
+    const seen = new Map<string, boolean>();
+    return {
+      // Ajv deduplicates compiled patterns by this string.
+      toString: () => `memo:${re.toString()}`,
+      test(s: string): boolean {
+        let v = seen.get(s);
+        if (v === undefined) {
+          v = re.test(s);
+          if (seen.size < 10_000) seen.set(s, v);
+        }
+        return v;
+      },
+    };
+  };
+  engine.code = 'new RegExp';
+  return engine;
+}
+
+function collectPatternPropertyKeys(node: unknown, into: Set<string>): void {
+  const stack: unknown[] = [node];
+  while (stack.length) {
+    const n = stack.pop();
+    if (Array.isArray(n)) stack.push(...n);
+    else if (n && typeof n === 'object') {
+      const pp = (n as Json).patternProperties;
+      if (pp && typeof pp === 'object') for (const k of Object.keys(pp)) into.add(k);
+      stack.push(...Object.values(n));
+    }
+  }
+}
+
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
 
 /** RFC 5890 host name: converts to A-labels (WHATWG rules), then checks RFC 1123 labels. */
@@ -82,7 +122,21 @@ function collectVocabularies(schema: Json, into: Map<string, Set<string>>): void
 
 export function compileSchemas(dir = SCHEMA_DIR): SchemaRegistry {
   // unicodeRegExp: false because core.json's patterns are not valid under the `u` flag.
-  const ajv = new Ajv2020({ strict: false, allErrors: false, unicodeRegExp: false, validateSchema: false });
+  const loaded: [string, string, Json][] = [];
+  for (const sub of ['common', ...FAMILIES]) {
+    for (const file of readdirSync(path.join(dir, sub))) {
+      if (file.endsWith('.json') && file !== 'bundle.json') loaded.push([sub, file.slice(0, -5), load(path.join(dir, sub, file))]);
+    }
+  }
+  const memoized = new Set<string>();
+  for (const [, , schema] of loaded) collectPatternPropertyKeys(schema, memoized);
+  const ajv = new Ajv2020({
+    strict: false,
+    allErrors: false,
+    unicodeRegExp: false,
+    validateSchema: false,
+    code: { regExp: regExpEngine(memoized) },
+  });
   addFormats(ajv);
   // Same e-mail rule as stix2-validator (validator.py EMAIL_RE), stricter than ajv-formats'.
   ajv.addFormat('email', /^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$/);
@@ -92,12 +146,9 @@ export function compileSchemas(dir = SCHEMA_DIR): SchemaRegistry {
   const properties = new Map<string, Set<string>>();
   const families = { sdos: new Set<string>(), sros: new Set<string>(), observables: new Set<string>() };
 
-  for (const sub of ['common', ...FAMILIES]) {
-    for (const file of readdirSync(path.join(dir, sub))) {
-      if (!file.endsWith('.json') || file === 'bundle.json') continue;
-      let schema = load(path.join(dir, sub, file));
-      const type = file.slice(0, -5);
-      if (type === 'observed-data') schema = patchObservedData(schema);
+  for (const [sub, type, original] of loaded) {
+    {
+      const schema = type === 'observed-data' ? patchObservedData(original) : original;
       collectVocabularies(schema, vocabularies);
       const props = new Set<string>();
       collectProperties(schema, props);
