@@ -1,0 +1,296 @@
+/**
+ * openapi.yaml is true to the hub: real requests through the real stack into the real database,
+ * each answer (status, headers, Content-Type, body) validated against the document. An answer
+ * the document does not describe fails the test, and every operation must be exercised.
+ */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { issueToken } from '../../server/auth/issue';
+import type { Role } from '../../server/auth/principal';
+import { startTestHub, TAXII, type TestHub } from '../support/hub';
+import { OpenApi } from '../support/openapi';
+import { envelope, indicator, malware, stixId } from '../support/stix';
+
+const api = new OpenApi();
+const ORG_A = 'identity--0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a';
+const ORG_B = 'identity--0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b';
+const MAX_CONTENT_LENGTH = 65536;
+
+let dir: string;
+let privateKey: KeyObject;
+let t: TestHub;
+let writer: string; // org A, writer in colombia
+let reader: string; // org B, reader in colombia
+let incidents: string;
+let alerts: string;
+
+function token(org: string, groups: Record<string, Role[]>): string {
+  return issueToken({
+    privateKey, kid: 'k1', subject: `cert-${org.slice(10, 14)}`, organisation: org, groups, kind: 'cert',
+    ttlSeconds: 3600, issuer: 'puente', audience: 'puente',
+  }).token;
+}
+
+/** GET/DELETE/POST with a token and TAXII Accept, validated against openapi.yaml. */
+async function call(
+  method: 'get' | 'post' | 'delete',
+  path: string,
+  opts: { token?: string | null; accept?: string; contentType?: string; body?: string; app?: TestHub } = {},
+) {
+  let req = request((opts.app ?? t).app)[method](path);
+  const bearer = opts.token === undefined ? writer : opts.token;
+  if (bearer !== null) req = req.set('Authorization', `Bearer ${bearer}`);
+  req = req.set('Accept', opts.accept ?? TAXII);
+  if (opts.body !== undefined) req = req.set('Content-Type', opts.contentType ?? TAXII).send(opts.body);
+  const res = await req;
+  return api.expectDescribed(res, { method, path });
+}
+
+function json(res: { text: string }): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return JSON.parse(res.text);
+}
+
+const objectsOf = (col: string) => `/colombia/collections/${col}/objects/`;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'puente-openapi-'));
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  privateKey = pair.privateKey;
+  const jwk = { ...pair.publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256', use: 'sig' };
+  writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
+  t = await startTestHub({
+    PUENTE_JWKS_PATH: join(dir, 'jwks.json'),
+    PUENTE_MAX_CONTENT_LENGTH: String(MAX_CONTENT_LENGTH),
+    PUENTE_MAX_OBJECTS: '20',
+    PUENTE_MAX_STRING_LENGTH: '4096',
+    PUENTE_MAX_PROPERTIES: '100',
+  });
+  writer = token(ORG_A, { colombia: ['reader', 'writer'] });
+  reader = token(ORG_B, { colombia: ['reader'] });
+  const cols = json(await call('get', '/colombia/collections/')).collections as { id: string; alias: string }[];
+  incidents = cols.find((c) => c.alias === 'incidents')!.id;
+  alerts = cols.find((c) => c.alias === 'alerts')!.id;
+});
+
+afterAll(async () => {
+  await t?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('openapi.yaml helper', () => {
+  it('finds the literal /taxii2/ before the /{api_root}/ template', () => {
+    expect(api.find('GET', '/taxii2/')?.template).toBe('/taxii2/');
+    expect(api.find('GET', '/eu/')?.template).toBe('/{api_root}/');
+    expect(api.find('GET', `/eu/collections/c/objects/${stixId('indicator')}/versions/?limit=1`)?.template).toBe(
+      '/{api_root}/collections/{collection_id}/objects/{object_id}/versions/',
+    );
+    expect(api.find('PUT', '/taxii2/')).toBeUndefined();
+  });
+
+  it('reports a status, header, media type or body the document does not describe', () => {
+    const ok = { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'r1' }, text: '{"status":"up"}' };
+    expect(api.problems(ok, { method: 'GET', path: '/healthz' })).toEqual([]);
+    expect(api.problems({ ...ok, status: 418 }, { method: 'GET', path: '/healthz' })[0]).toMatch(/418 is not declared/);
+    expect(api.problems({ ...ok, headers: { ...ok.headers, 'x-secret': '1' } }, { method: 'GET', path: '/healthz' })[0]).toMatch(/x-secret is not declared/);
+    expect(api.problems({ ...ok, headers: { 'content-type': 'text/html' } }, { method: 'GET', path: '/healthz' }).join()).toMatch(/x-request-id is missing.*text\/html is not declared/);
+    expect(api.problems({ ...ok, text: '{"status":"up","extra":1}' }, { method: 'GET', path: '/healthz' })[0]).toMatch(/additional/);
+    expect(api.problems(ok, { method: 'GET', path: '/nothing/here/at/all/x/y' })[0]).toMatch(/no operation/);
+  });
+});
+
+describe('health endpoints', () => {
+  it('describes /healthz, /readyz and /metrics', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      const res = await request(t.app).get(path);
+      expect(res.status).toBe(200);
+      api.expectDescribed(res, { method: 'get', path });
+    }
+  });
+
+  it('describes the 503 of /readyz when the database is gone', async () => {
+    const other = await startTestHub();
+    await other.db.close();
+    const res = await request(other.app).get('/readyz');
+    expect(res.status).toBe(503);
+    api.expectDescribed(res, { method: 'get', path: '/readyz' });
+  });
+});
+
+describe('discovery, API root, collections', () => {
+  it('describes discovery, and its 400, 401 (missing and invalid token) and 406', async () => {
+    expect(json(await call('get', '/taxii2/')).api_roots).toEqual([expect.stringMatching(/\/colombia\/$/)]);
+    expect(json(await call('get', '/taxii2/?x=1')).error_code).toBe('unknown_parameter');
+    const missing = await call('get', '/taxii2/', { token: null });
+    expect([missing.status, json(missing).error_code]).toEqual([401, 'missing_token']);
+    const invalid = await call('get', '/taxii2/', { token: 'not.a.jwt' });
+    expect([invalid.status, json(invalid).error_code]).toEqual([401, 'invalid_token']);
+    const notAcceptable = await call('get', '/taxii2/', { accept: 'application/xml' });
+    expect([notAcceptable.status, json(notAcceptable).error_code]).toEqual([406, 'not_acceptable']);
+  });
+
+  it('describes the API root and its 404 for a group the caller is not in', async () => {
+    expect(json(await call('get', '/colombia/')).versions).toEqual([TAXII]);
+    expect((await call('get', '/eu/')).status).toBe(404);
+    expect((await call('get', '/colombia/?limit=1')).status).toBe(400);
+  });
+
+  it('describes collections and one collection, and their 400 and 404', async () => {
+    expect((await call('get', '/colombia/collections/?limit=1')).status).toBe(400);
+    expect((await call('get', '/eu/collections/')).status).toBe(404);
+    expect(json(await call('get', `/colombia/collections/${incidents}/`)).can_write).toBe(true);
+    expect(json(await call('get', `/colombia/collections/${incidents}/`, { token: reader })).can_write).toBe(false);
+    expect((await call('get', '/colombia/collections/no-such-collection/')).status).toBe(404);
+    expect((await call('get', `/colombia/collections/${incidents}/?match[id]=x`)).status).toBe(400);
+  });
+});
+
+describe('add objects', () => {
+  const post = (body: string, opts: { contentType?: string; accept?: string; token?: string; col?: string; query?: string } = {}) =>
+    call('post', `${objectsOf(opts.col ?? incidents)}${opts.query ?? ''}`, { body, ...opts });
+
+  it('describes the 202 status with successes and failures', async () => {
+    const res = await post(JSON.stringify(envelope(indicator(), { type: 'indicator', id: 'oops' })));
+    expect(res.status).toBe(202);
+    expect(json(res)).toMatchObject({ status: 'complete', total_count: 2, success_count: 1, failure_count: 1 });
+  });
+
+  it('describes 415, 406 and 400 for a query parameter', async () => {
+    const body = JSON.stringify(envelope(indicator()));
+    expect(json(await post(body, { contentType: 'application/json' })).error_code).toBe('unsupported_media_type');
+    expect(json(await post(body, { accept: 'text/html' })).error_code).toBe('not_acceptable');
+    expect(json(await post(body, { query: '?limit=1' })).error_code).toBe('unknown_parameter');
+  });
+
+  it('describes 413 for a body over max_content_length and for too many objects', async () => {
+    const big = JSON.stringify(envelope(indicator({ description: 'x'.repeat(MAX_CONTENT_LENGTH) })));
+    expect(json(await post(big)).error_code).toBe('body_too_large');
+    const many = JSON.stringify(envelope(...Array.from({ length: 21 }, () => indicator())));
+    expect(json(await post(many)).error_code).toBe('too_many_objects');
+  });
+
+  it('describes 400 for each refused body: JSON, envelope, depth, string length, property count', async () => {
+    expect(json(await post('{"objects": [')).error_code).toBe('invalid_json');
+    expect(json(await post('{}')).error_code).toBe('invalid_envelope');
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 70; i++) deep = { x_deep: deep };
+    expect(json(await post(JSON.stringify(envelope(indicator({ x_deep: deep }))))).error_code).toBe('too_deep');
+    expect(json(await post(JSON.stringify(envelope(indicator({ description: 'y'.repeat(5000) }))))).error_code).toBe('string_too_long');
+    const wide = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`x_p${i}`, i]));
+    expect(json(await post(JSON.stringify(envelope(indicator(wide))))).error_code).toBe('too_many_properties');
+  });
+
+  it('describes 403 for a read-only collection and for a reader, and 404 for an unknown collection', async () => {
+    const body = JSON.stringify(envelope(indicator()));
+    expect(json(await post(body, { col: alerts })).error_code).toBe('forbidden');
+    expect(json(await post(body, { token: reader })).error_code).toBe('forbidden');
+    expect((await post(body, { col: 'no-such-collection' })).status).toBe(404);
+  });
+});
+
+describe('objects, manifest, one object, versions, status, delete', () => {
+  const id = stixId('indicator');
+  let statusId: string;
+
+  beforeAll(async () => {
+    const v1 = indicator({ id, modified: '2026-01-01T00:00:00.000Z' });
+    const v2 = { ...v1, modified: '2026-02-01T00:00:00.000Z' };
+    const res = await call('post', objectsOf(incidents), { body: JSON.stringify(envelope(v1, v2, malware())) });
+    statusId = json(res).id;
+  });
+
+  it('describes the objects envelope with date headers, an empty page without them, and paging', async () => {
+    const all = await call('get', objectsOf(incidents));
+    expect(all.headers['x-taxii-date-added-first']).toBeDefined();
+    const empty = await call('get', `${objectsOf(incidents)}?match[type]=sighting`);
+    expect(json(empty)).toEqual({ more: false });
+    expect(empty.headers['x-taxii-date-added-first']).toBeUndefined();
+    const first = json(await call('get', `${objectsOf(incidents)}?limit=1&match[version]=all`));
+    expect(first).toMatchObject({ more: true, next: expect.any(String) });
+    const second = await call('get', `${objectsOf(incidents)}?limit=1&match[version]=all&next=${encodeURIComponent(first.next)}`);
+    expect(second.status).toBe(200);
+    const replayed = await call('get', `${objectsOf(incidents)}?limit=2&match[version]=all&next=${encodeURIComponent(first.next)}`);
+    expect(json(replayed).error_code).toBe('invalid_next');
+  });
+
+  it.each([
+    ['limit=0', 'invalid_parameter'],
+    ['added_after=yesterday', 'invalid_parameter'],
+    ['match[version]=all,first', 'invalid_parameter'],
+    ['match[spec_version]=3.0', 'invalid_parameter'],
+    ['match[id]=nope', 'invalid_parameter'],
+    ['match[type]=a&match[type]=b', 'repeated_parameter'],
+    ['colour=red', 'unknown_parameter'],
+  ])('describes the 400 of objects?%s (%s)', async (query, code) => {
+    const res = await call('get', `${objectsOf(incidents)}?${query}`);
+    expect([res.status, json(res).error_code]).toEqual([400, code]);
+  });
+
+  it('describes objects 404 for an unknown collection and 406', async () => {
+    expect((await call('get', objectsOf('no-such-collection'))).status).toBe(404);
+    expect((await call('get', objectsOf(incidents), { accept: 'application/xml' })).status).toBe(406);
+  });
+
+  it('describes the manifest and its 400 and 404', async () => {
+    const m = json(await call('get', `/colombia/collections/${incidents}/manifest/?match[version]=all`));
+    expect(m.objects.length).toBeGreaterThanOrEqual(3);
+    expect((await call('get', `/colombia/collections/${incidents}/manifest/?limit=x`)).status).toBe(400);
+    expect((await call('get', '/colombia/collections/no-such-collection/manifest/')).status).toBe(404);
+  });
+
+  it('describes one object and its 400 and 404', async () => {
+    const one = json(await call('get', `${objectsOf(incidents)}${id}/?match[version]=first,last`));
+    expect(one.objects).toHaveLength(2);
+    expect(json(await call('get', `${objectsOf(incidents)}${id}/?match[id]=${id}`)).error_code).toBe('unknown_parameter');
+    expect((await call('get', `${objectsOf(incidents)}${stixId('indicator')}/`)).status).toBe(404);
+  });
+
+  it('describes the versions and their 400 and 404', async () => {
+    const v = json(await call('get', `${objectsOf(incidents)}${id}/versions/`));
+    expect(v.versions).toEqual(['2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z']);
+    expect((await call('get', `${objectsOf(incidents)}${id}/versions/?match[version]=all`)).status).toBe(400);
+    expect((await call('get', `${objectsOf(incidents)}${stixId('indicator')}/versions/`)).status).toBe(404);
+  });
+
+  it('describes the status, its 400, and its 404 for another organisation', async () => {
+    expect(json(await call('get', `/colombia/status/${statusId}/`)).success_count).toBe(3);
+    expect((await call('get', `/colombia/status/${statusId}/?limit=1`)).status).toBe(400);
+    expect((await call('get', `/colombia/status/${statusId}/`, { token: reader })).status).toBe(404);
+  });
+
+  it('describes delete: 400, 403 for a reader, 200 with an empty body, then 404', async () => {
+    const path = `${objectsOf(incidents)}${id}/`;
+    expect(json(await call('delete', `${path}?match[version]=soon`)).error_code).toBe('invalid_parameter');
+    expect(json(await call('delete', path, { token: reader })).error_code).toBe('forbidden');
+    const done = await call('delete', path);
+    expect([done.status, done.text]).toEqual([200, '']);
+    expect((await call('delete', path)).status).toBe(404);
+    expect((await call('get', path)).status).toBe(404);
+  });
+});
+
+describe('development mode and rate limit', () => {
+  it('describes X-Puente-Development-Principal and the 429 with Retry-After', async () => {
+    const dev = await startTestHub({ PUENTE_RATE_LIMIT_PER_MINUTE: '2' });
+    try {
+      const ok = await call('get', '/taxii2/', { app: dev, token: null });
+      expect(ok.headers['x-puente-development-principal']).toBe('true');
+      // Limit 2 per minute: the third call is refused, the fourth if a minute boundary fell between.
+      let res = ok;
+      for (let i = 0; i < 4 && res.status !== 429; i++) res = await call('get', '/colombia/', { app: dev, token: null });
+      expect([res.status, json(res).error_code]).toEqual([429, 'rate_limited']);
+      expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    } finally {
+      await dev.close();
+    }
+  });
+});
+
+describe('coverage', () => {
+  it('exercised every operation of openapi.yaml with a 2xx answer', () => {
+    const succeeded = new Set([...api.seen].filter((s) => / 2\d\d$/.test(s)).map((s) => s.replace(/ \d+$/, '')));
+    expect(api.operations().filter((op) => !succeeded.has(op))).toEqual([]);
+  });
+});
