@@ -1,6 +1,6 @@
 /** Shared edge pieces of the TAXII routers: content negotiation, body reading, JSON answers. */
 import express, { type RequestHandler, type Response } from 'express';
-import { BadRequest, NotAcceptable, UnsupportedMediaType } from '../errors';
+import { BadRequest, NotAcceptable, PayloadTooLarge, UnsupportedMediaType } from '../errors';
 import { acceptsTaxii, isTaxiiContentType, TAXII_MEDIA_TYPE } from './media';
 
 /** TAXII 2.1 §1.6.8: 406 for an Accept the hub cannot answer. */
@@ -25,6 +25,15 @@ export const requireTaxiiBody: RequestHandler = (req, _res, next) => {
  */
 export function readBody(limit: number): RequestHandler[] {
   return [
+    (req, res, next) => {
+      // Refuse a declared length over the limit at once, before reading a byte of it.
+      const declared = Number(req.get('content-length') ?? NaN);
+      if (declared > limit) {
+        res.setHeader('Connection', 'close');
+        throw new PayloadTooLarge('body_too_large', `The body is ${declared} bytes; this API root accepts at most ${limit} (max_content_length).`);
+      }
+      next();
+    },
     express.raw({ type: () => true, limit }),
     (req, _res, next) => {
       const buf = req.body as Buffer | undefined;
