@@ -38,6 +38,8 @@ export interface ObjectMeta {
   restricted: boolean;
   /** Set on objects released from another trust group. */
   origin?: Provenance;
+  /** Normalised observable keys (correlation), e.g. "ipv4-addr:198.51.100.7". */
+  keys?: string[];
 }
 
 export interface ObjectDoc {

@@ -30,6 +30,8 @@ export interface ServiceDeps {
   maxContentLength: number;
   pageSizeDefault: number;
   statusRetentionHours: number;
+  /** Extra server-owned metadata derived from a valid object (e.g. correlation keys). */
+  deriveMeta?: (stix: Record<string, unknown>) => Partial<ObjectMeta>;
   /** Called after objects are stored (sharing policy, audit). */
   onStored?: (event: StoredEvent) => Promise<void>;
 }
@@ -201,6 +203,7 @@ export class TaxiiService {
         tlp: vis.tlp,
         readers: vis.readers,
         restricted: vis.readers.length > 0,
+        ...this.d.deriveMeta?.(stix),
       };
       // Objects without a version (SCOs) are identified by their content, so a re-post is a no-op.
       const versionPart = version ? meta.ver : `h:${crypto.createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
