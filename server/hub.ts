@@ -17,6 +17,9 @@ import { createValidator } from './stix';
 import { authenticate } from './auth/middleware';
 import { createTokenVerifier } from './auth/tokens';
 import { developmentAuthenticate } from './auth/development';
+import { AuditLog } from './taxii/audit';
+import { Releases } from './taxii/release';
+import { adminRouter } from './taxii/admin-routes';
 
 export interface HubDeps {
   config: Config;
@@ -80,6 +83,9 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   if (!config.paginationSecret) log.warn('pagination.ephemeral_secret: PUENTE_PAGINATION_SECRET is not set; next tokens do not survive a restart');
   const tokens = new PageTokens(config.paginationSecret ?? crypto.randomBytes(32).toString('hex'));
 
+  const audit = new AuditLog(groups, log);
+  const releases = new Releases(groups, audit, log);
+
   const service = new TaxiiService({
     groups,
     validator,
@@ -89,22 +95,44 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     maxContentLength: config.maxContentLength,
     pageSizeDefault: config.pageSizeDefault,
     statusRetentionHours: config.statusRetentionHours,
+    onStored: async ({ principal, group, collection, docs }) => {
+      await audit.record(group, principal, 'objects.added', {
+        collection: collection._id,
+        count: docs.length,
+        ids: docs.slice(0, 100).map((x) => x.meta.id),
+      });
+      await releases.applyPolicy(principal, group, collection, docs);
+    },
+    onDeleted: async ({ principal, group, collection, id, versions }) => {
+      await audit.record(group, principal, 'objects.deleted', { collection, id, versions });
+    },
   });
+  const authChain = [auth, rateLimit(config.rateLimitPerMinute), audit.tokenUse()];
 
   const router = taxiiRouter({
     service,
-    authenticate: [auth, rateLimit(config.rateLimitPerMinute)],
+    authenticate: authChain,
     maxContentLength: config.maxContentLength,
     pageSizeMax: config.pageSizeMax,
     publicUrl: config.publicUrl,
   });
+  const admin = adminRouter({
+    groups,
+    releases,
+    tokens,
+    authenticate: authChain,
+    maxContentLength: config.maxContentLength,
+    pageSizeDefault: config.pageSizeDefault,
+    pageSizeMax: config.pageSizeMax,
+  });
 
   return {
-    routers: [router],
+    routers: [admin, router],
     groups,
     service,
     startJobs: () => {},
     stop: async () => {
+      await audit.close();
       closeAuth();
     },
   };

@@ -219,6 +219,11 @@ export class ObjectsRepository {
       .toArray();
   }
 
+  /** Visible versions of one object with their text (for release). */
+  async findVersionsWithRaw(collection: string, id: string, viewer: Viewer): Promise<ObjectDoc[]> {
+    return this.objects.find(this.baseFilter({ collection, viewer, ids: [id] })).toArray();
+  }
+
   async deleteByKeys(keys: string[]): Promise<number> {
     if (keys.length === 0) return 0;
     const r = await this.objects.deleteMany({ _id: { $in: keys } });

@@ -7,6 +7,7 @@ import type { Database } from '../storage/database';
 import { CollectionsRepository, DEFAULT_COLLECTIONS, GroupsRepository, type GroupDoc } from '../storage/collections';
 import { ObjectsRepository, ensureObjectIndexes } from '../storage/objects';
 import { StatusRepository } from '../storage/status';
+import { AuditRepository } from '../storage/audit';
 
 export interface GroupStores {
   name: string;
@@ -14,6 +15,7 @@ export interface GroupStores {
   objects: ObjectsRepository;
   collections: CollectionsRepository;
   status: StatusRepository;
+  audit: AuditRepository;
 }
 
 export class TrustGroups {
@@ -51,6 +53,7 @@ export class TrustGroups {
         objects: new ObjectsRepository(gdb),
         collections: new CollectionsRepository(gdb),
         status: new StatusRepository(gdb),
+        audit: new AuditRepository(gdb),
       });
     }
     this.cache = next;

@@ -32,8 +32,10 @@ export interface ServiceDeps {
   statusRetentionHours: number;
   /** Extra server-owned metadata derived from a valid object (e.g. correlation keys). */
   deriveMeta?: (stix: Record<string, unknown>) => Partial<ObjectMeta>;
-  /** Called after objects are stored (sharing policy, audit). */
+  /** Called after objects are stored (sharing policy, audit), before the client is answered. */
   onStored?: (event: StoredEvent) => Promise<void>;
+  /** Called after a delete, before the client is answered (audit). */
+  onDeleted?: (event: { principal: Principal; group: string; collection: string; id: string; versions: string[] }) => Promise<void>;
 }
 
 export interface StoredEvent {
@@ -276,7 +278,9 @@ export class TaxiiService {
     if (mine.length < docs.length) throw new Forbidden('Only the submitting organisation or a group admin may delete this object.');
     const deleted = await g.objects.deleteByKeys(mine.map((d) => d._id));
     this.d.log.info({ group: name, collection: colId, subject: p.subject, id, deleted }, 'objects.deleted');
-    return { deleted, versions: mine.map((d) => d.meta.verRaw) };
+    const versions = mine.map((d) => d.meta.verRaw);
+    await this.d.onDeleted?.({ principal: p, group: name, collection: colId, id, versions });
+    return { deleted, versions };
   }
 }
 
