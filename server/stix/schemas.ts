@@ -6,21 +6,33 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { verdictSchema } from './verdict-schemas';
 
 export const SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schemas', 'stix');
 
 const FAMILIES = ['sdos', 'sros', 'observables'] as const;
 const COMMON_TYPES = ['marking-definition', 'language-content', 'extension-definition'];
 
+/**
+ * One STIX schema, in two compilations: `test` answers yes or no from the verdict-only
+ * rewrite (verdict-schemas.ts); `firstError` runs the original schema and returns Ajv's
+ * first error, or undefined when it accepts the data. The original schema has the last word:
+ * call `firstError` for data `test` refused.
+ */
+export interface SchemaCheck {
+  test(data: unknown): boolean;
+  firstError(data: unknown): ErrorObject | undefined;
+}
+
 export interface SchemaRegistry {
   /** The compiled schema for a standard type, or undefined for a custom type. */
-  forType(type: string): ValidateFunction | undefined;
+  forType(type: string): SchemaCheck | undefined;
   /** Custom SDO/SRO (has `created`) */
-  core: ValidateFunction;
+  core: SchemaCheck;
   /** Custom SCO */
-  observableCore: ValidateFunction;
+  observableCore: SchemaCheck;
   /** Every `*-ov` / `*-enum` definition found in the schemas, by name. */
   vocabularies: Map<string, Set<string>>;
   /** Property names each standard type defines (its own and the common ones). */
@@ -121,7 +133,6 @@ function collectVocabularies(schema: Json, into: Map<string, Set<string>>): void
 }
 
 export function compileSchemas(dir = SCHEMA_DIR): SchemaRegistry {
-  // unicodeRegExp: false because core.json's patterns are not valid under the `u` flag.
   const loaded: [string, string, Json][] = [];
   for (const sub of ['common', ...FAMILIES]) {
     for (const file of readdirSync(path.join(dir, sub))) {
@@ -130,17 +141,26 @@ export function compileSchemas(dir = SCHEMA_DIR): SchemaRegistry {
   }
   const memoized = new Set<string>();
   for (const [, , schema] of loaded) collectPatternPropertyKeys(schema, memoized);
-  const ajv = new Ajv2020({
-    strict: false,
-    allErrors: false,
-    unicodeRegExp: false,
-    validateSchema: false,
-    code: { regExp: regExpEngine(memoized) },
-  });
-  addFormats(ajv);
-  // Same e-mail rule as stix2-validator (validator.py EMAIL_RE), stricter than ajv-formats'.
-  ajv.addFormat('email', /^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$/);
-  ajv.addFormat('idn-hostname', isIdnHostname);
+  const engine = regExpEngine(memoized);
+  const newAjv = () => {
+    // unicodeRegExp: false because core.json's patterns are not valid under the `u` flag.
+    const ajv = new Ajv2020({
+      strict: false,
+      allErrors: false,
+      unicodeRegExp: false,
+      validateSchema: false,
+      code: { regExp: engine },
+    });
+    addFormats(ajv);
+    // Same e-mail rule as stix2-validator (validator.py EMAIL_RE), stricter than ajv-formats'.
+    ajv.addFormat('email', /^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$/);
+    ajv.addFormat('idn-hostname', isIdnHostname);
+    return ajv;
+  };
+  // `ajv` holds the schemas as published (findings, extension schemas); `fast` the verdict-only
+  // rewrites. Ajv compiles a schema on first use, so `ajv` compiles only what explains a refusal.
+  const ajv = newAjv();
+  const fast = newAjv();
   const vocabularies = new Map<string, Set<string>>();
   const ids = new Map<string, string>();
   const properties = new Map<string, Set<string>>();
@@ -154,6 +174,7 @@ export function compileSchemas(dir = SCHEMA_DIR): SchemaRegistry {
       collectProperties(schema, props);
       properties.set(type, props);
       ajv.addSchema(schema);
+      fast.addSchema(verdictSchema(schema));
       if (sub !== 'common') {
         families[sub as (typeof FAMILIES)[number]].add(type);
         ids.set(type, schema.$id as string);
@@ -165,11 +186,18 @@ export function compileSchemas(dir = SCHEMA_DIR): SchemaRegistry {
     }
   }
 
-  const compiled = new Map<string, ValidateFunction>();
+  const compiled = new Map<string, SchemaCheck>();
   for (const [type, id] of ids) {
-    const fn = ajv.getSchema(id);
-    if (!fn) throw new Error(`STIX schema ${id} did not compile`);
-    compiled.set(type, fn);
+    const test = fast.getSchema(id);
+    if (!test) throw new Error(`STIX schema ${id} did not compile`);
+    let explain: ValidateFunction | undefined;
+    compiled.set(type, {
+      test: (data) => test(data) as boolean,
+      firstError(data) {
+        explain ??= ajv.getSchema(id)!;
+        return explain(data) ? undefined : explain.errors![0];
+      },
+    });
   }
   const core = compiled.get('core')!;
   const observableCore = compiled.get('cyber-observable-core')!;

@@ -67,10 +67,12 @@ export function createValidator(opts: ValidatorOptions): Validator {
   const hubContext: RuleContext = { schemas, extensionDefinition: hubDefinitions };
 
   function schemaFor(obj: StixObject, type: string) {
-    const fn = schemas.forType(type);
-    if (fn) return { fn, name: type };
+    const check = schemas.forType(type);
+    if (check) return { check, name: type };
     // Custom type: SDO/SRO-like when it has created/modified, else an SCO (as stix2-validator does).
-    return 'created' in obj || 'modified' in obj ? { fn: schemas.core, name: 'core' } : { fn: schemas.observableCore, name: 'cyber-observable-core' };
+    return 'created' in obj || 'modified' in obj
+      ? { check: schemas.core, name: 'core' }
+      : { check: schemas.observableCore, name: 'cyber-observable-core' };
   }
 
   /** Deprecated observed-data.objects (§4.13): each member checked against its own SCO schema. */
@@ -83,9 +85,10 @@ export function createValidator(opts: ValidatorOptions): Validator {
         continue;
       }
       const otype = o.type;
-      const fn = schemas.forType(otype) ?? schemas.observableCore;
-      if (!fn(o)) {
-        const f = schemaFinding(fn.errors![0], otype);
+      const check = schemas.forType(otype) ?? schemas.observableCore;
+      const e = check.test(o) ? undefined : check.firstError(o);
+      if (e) {
+        const f = schemaFinding(e, otype);
         report.errors.push({ ...f, path: base + f.path });
       }
       checkTimestamps(o, o.type, base, report);
@@ -109,8 +112,11 @@ export function createValidator(opts: ValidatorOptions): Validator {
       error(report, '/type', 'nested-bundle', 'a bundle cannot be an object of another bundle or envelope (STIX 2.1 §8)');
       return { index, id, type, ok: false, ...report };
     }
-    const { fn, name } = schemaFor(obj, type);
-    if (!fn(obj)) report.errors.push(schemaFinding(fn.errors![0], name));
+    const { check, name } = schemaFor(obj, type);
+    if (!check.test(obj)) {
+      const e = check.firstError(obj);
+      if (e) report.errors.push(schemaFinding(e, name));
+    }
     try {
       for (const rule of errorRules) rule(obj, type, report, ctx);
       if (type === 'observed-data' && isRecord(obj.objects)) checkObservedObjects(obj.objects, report);
