@@ -1,9 +1,15 @@
 /** `puente <command>`: a thin dispatcher; each command lives in its own script. */
 import { Command } from 'commander';
 import { usageExitCodes, validateCommand } from './validate';
+import { adminProgram } from './admin';
+import { keysProgram } from './keys';
+import { tokensProgram } from './tokens';
 
 const program = new Command('puente').description('Puente TAXII 2.1 / STIX 2.1 hub tools');
 program.addCommand(validateCommand());
+program.addCommand(adminProgram());
+program.addCommand(keysProgram());
+program.addCommand(tokensProgram());
 
 usageExitCodes(program)
   .parseAsync(process.argv)

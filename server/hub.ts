@@ -35,6 +35,8 @@ export interface Hub {
   groups: TrustGroups;
   service: TaxiiService;
   startJobs(): void;
+  /** Writes buffered token-use audit entries now (tests, shutdown). */
+  flushAudit(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -131,6 +133,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     groups,
     service,
     startJobs: () => {},
+    flushAudit: () => audit.flush(),
     stop: async () => {
       await audit.close();
       closeAuth();

@@ -58,6 +58,8 @@ function crossCheck(c: Record<string, unknown>): void {
   if (!!c.tlsCert !== !!c.tlsKey) bad('PUENTE_TLS_CERT/PUENTE_TLS_KEY', 'give both or neither');
   for (const g of c.trustGroups as string[]) {
     if (!GROUP_NAME.test(g)) bad('PUENTE_TRUST_GROUPS', `"${g}" is not a valid trust group name (a-z, 0-9, '-', up to 40)`);
+    // These paths belong to the hub itself; an API root there would be unreachable.
+    if (['taxii2', 'healthz', 'readyz', 'metrics', 'admin'].includes(g)) bad('PUENTE_TRUST_GROUPS', `"${g}" is reserved`);
   }
   if ((c.pageSizeDefault as number) > (c.pageSizeMax as number)) {
     bad('PUENTE_PAGE_SIZE_DEFAULT', 'must not exceed PUENTE_PAGE_SIZE_MAX');

@@ -9,8 +9,11 @@
  *   col_added     { col, meta.added, _id }      objects/manifest pages (keyset)
  *   col_id_ver    { col, meta.id, meta.ver }    object, versions, version resolution, delete
  *   col_type_added{ col, meta.type, meta.added } match[type] pages
+ *   keys_added    { meta.keys, meta.added }     correlation: reports of an observable since a date
+ *   links         { meta.links }                correlation: relationships/sightings touching ids
  */
 import type { Collection, Db, Filter } from 'mongodb';
+import { ensureIndexes } from './indexes';
 import type { Tlp } from '../auth/tlp';
 
 export interface Provenance {
@@ -38,8 +41,10 @@ export interface ObjectMeta {
   restricted: boolean;
   /** Set on objects released from another trust group. */
   origin?: Provenance;
-  /** Normalised observable keys (correlation), e.g. "ipv4-addr:198.51.100.7". */
+  /** Normalised observable keys (correlation), e.g. "ipv4:198.51.100.7". */
   keys?: string[];
+  /** Ends of a relationship (source_ref, target_ref) or sighting (sighting_of_ref, where_sighted_refs), for correlation. */
+  links?: string[];
 }
 
 export interface ObjectDoc {
@@ -78,11 +83,13 @@ export function objectKey(collection: string, id: string, version: string): stri
 }
 
 export async function ensureObjectIndexes(db: Db): Promise<void> {
-  const c = db.collection('objects');
-  await c.createIndexes([
+  await ensureIndexes(db.collection('objects'), [
     { key: { col: 1, 'meta.added': 1, _id: 1 }, name: 'col_added' },
     { key: { col: 1, 'meta.id': 1, 'meta.ver': 1 }, name: 'col_id_ver' },
     { key: { col: 1, 'meta.type': 1, 'meta.added': 1 }, name: 'col_type_added' },
+    // Correlation (server/correlation/loader.ts): stored reports of an observable, links touching an object.
+    { key: { 'meta.keys': 1, 'meta.added': 1 }, name: 'keys_added' },
+    { key: { 'meta.links': 1 }, name: 'links' },
   ]);
 }
 

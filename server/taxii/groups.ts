@@ -41,8 +41,10 @@ export class TrustGroups {
     this.loadedAt = 0;
   }
 
-  private async refresh(): Promise<void> {
-    if (Date.now() - this.loadedAt < this.refreshMs) return;
+  private async refresh(force = false): Promise<void> {
+    const age = Date.now() - this.loadedAt;
+    // A miss may mean a group just created by the admin CLI: re-read, but at most once a second.
+    if (age < (force ? Math.min(1000, this.refreshMs) : this.refreshMs)) return;
     const docs = await this.registry.list();
     const next = new Map<string, GroupStores>();
     for (const doc of docs) {
@@ -62,6 +64,7 @@ export class TrustGroups {
 
   async get(name: string): Promise<GroupStores | undefined> {
     await this.refresh();
+    if (!this.cache.has(name)) await this.refresh(true);
     return this.cache.get(name);
   }
 

@@ -96,7 +96,7 @@ export class Releases {
       for (const d of chosen) outcome.released.push({ id: d.meta.id, version: d.meta.verRaw, to: t });
       await this.audit.record(t, p, 'objects.received', { from: group, ids: chosen.map((d) => d.meta.id) });
     }
-    await this.audit.record(group, p, 'objects.released', { collection: colId, to: targets, released: outcome.released.length, refused: outcome.refused });
+    await this.audit.record(group, p, 'objects.released', { collection: colId, to: targets, ids: chosen.map((d) => d.meta.id), refused: outcome.refused });
     this.log.info({ group, to: targets, released: outcome.released.length, refused: outcome.refused.length }, 'objects.released');
     return outcome;
   }
