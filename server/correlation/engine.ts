@@ -1,0 +1,136 @@
+/**
+ * The correlation engine: per trust group, reads what was added since the checkpoint, feeds the
+ * pure rules (runAllRules) and stores their alerts in the group's `alerts` collection.
+ *
+ * Crash safety: alerts are inserted by deterministic key ("<alertsCol>|<id>|<version>",
+ * duplicates ignored) BEFORE the checkpoint advances, so a run that dies midway is redone by
+ * the next one without duplicates. Exclusivity is the caller's job (jobs/scheduler.ts, a lease).
+ */
+import type { Db } from 'mongodb';
+import type { Logger } from '../logger';
+import { parsePattern, extractComparisons } from '../stix/pattern';
+import { versionKey } from '../http/query';
+import { formatMicros, nowMicros } from '../storage/clock';
+import { collectionId } from '../storage/collections';
+import { objectKey, type ObjectDoc } from '../storage/objects';
+import type { TrustGroups } from '../taxii/groups';
+import { CheckpointRepository, type Checkpoint } from '../jobs/runs';
+import type { GroupCorrelationConfig } from './config';
+import type { IcsTechniques } from './attack-ics';
+import { runAllRules } from './index';
+import { loadRuleInput } from './preload';
+import { createStore, type LoaderStrategy } from './loader';
+import type { AlertDraft, ComparisonsOf } from './types';
+
+export const CORRELATION_JOB = 'correlation';
+/** `sub` of alerts in their stored metadata: written by the hub, not by a member. */
+export const CORRELATION_SUBJECT = 'puente-correlation';
+
+export const comparisonsOf: ComparisonsOf = (text) => {
+  const r = parsePattern(text);
+  return r.ok ? (extractComparisons(r.ast) as ReturnType<ComparisonsOf>) : null;
+};
+
+export interface EngineDeps {
+  groups: TrustGroups;
+  /** Native handle of a group's database. */
+  dbOf: (group: string) => Db;
+  configFor: (group: string) => GroupCorrelationConfig;
+  ics: IcsTechniques;
+  log: Logger;
+  strategy: LoaderStrategy;
+  /** Objects per rule batch (each batch ends with a checkpoint). */
+  batchSize?: number;
+  /** Objects added less than this long ago wait for the next run (writes of other instances may still commit). */
+  settleMs?: number;
+}
+
+export interface RunOptions {
+  /** Ignore the checkpoint and go over everything again (alerts already stored are kept). */
+  full?: boolean;
+  now?: Date;
+  /** Called after each batch's alerts are written, before the checkpoint moves (lease renewal; tests inject crashes). */
+  afterAlertsWritten?: () => Promise<void> | void;
+}
+
+export type RunCounts = Record<string, number>;
+
+export class CorrelationEngine {
+  constructor(private readonly d: EngineDeps) {}
+
+  async run(group: string, opts: RunOptions = {}): Promise<RunCounts> {
+    const g = await this.d.groups.get(group);
+    if (!g) throw new Error(`no trust group "${group}"`);
+    const config = this.d.configFor(group);
+    const now = opts.now ?? new Date();
+    const until = formatMicros(BigInt(now.getTime() - (this.d.settleMs ?? 0)) * 1000n);
+    const alertsCol = collectionId(group, 'alerts');
+    const inputCols = (await g.collections.list()).filter((c) => c._id !== alertsCol).map((c) => c._id);
+    const others = (await this.d.groups.all())
+      .filter((o) => o.name !== group)
+      .map((o) => ({ name: o.name, db: this.d.dbOf(o.name), alertsCol: collectionId(o.name, 'alerts') }));
+    const store = createStore({ group, db: this.d.dbOf(group), inputCols, others, strategy: this.d.strategy });
+    const checkpoints = new CheckpointRepository(this.d.dbOf(group));
+
+    const counts: RunCounts = { objects: 0, batches: 0, alerts: 0, alerts_new: 0, refused: 0 };
+    let cp: Checkpoint | undefined = opts.full ? undefined : await checkpoints.get(CORRELATION_JOB);
+    for (;;) {
+      const { objects, last } = await store.newObjects(cp, until, this.d.batchSize ?? 20_000);
+      if (!last) break;
+      const input = await loadRuleInput(store, config, objects, { comparisonsOf, ics: this.d.ics, now: now.toISOString() });
+      const result = runAllRules(input, config);
+      const stored = await this.store(g.objects, alertsCol, config, result.alerts);
+      counts.objects += objects.length;
+      counts.batches++;
+      counts.alerts += result.alerts.length;
+      counts.alerts_new += stored;
+      counts.refused += input.graph.refused;
+      for (const [rule, n] of Object.entries(result.counts)) counts[`rule_${rule}`] = (counts[`rule_${rule}`] ?? 0) + n;
+      await opts.afterAlertsWritten?.();
+      await checkpoints.set(CORRELATION_JOB, last);
+      cp = last;
+      this.d.log.info({ group, objects: objects.length, alerts: result.alerts.length, new: stored }, 'correlation.batch');
+    }
+    return counts;
+  }
+
+  /** Inserts alerts by deterministic key; returns how many were new. */
+  private async store(
+    repo: { insert(docs: ObjectDoc[]): Promise<Set<string>>; beginWrite(first: string): () => void },
+    alertsCol: string,
+    config: GroupCorrelationConfig,
+    drafts: AlertDraft[],
+  ): Promise<number> {
+    if (drafts.length === 0) return 0;
+    const first = formatMicros(nowMicros());
+    const docs: ObjectDoc[] = drafts.map((a) => {
+      const modified = String(a.stix.modified);
+      const ver = versionKey(modified) ?? modified;
+      return {
+        _id: objectKey(alertsCol, a.stix.id, ver),
+        col: alertsCol,
+        raw: JSON.stringify(a.stix),
+        meta: {
+          id: a.stix.id,
+          type: a.stix.type,
+          sv: '2.1',
+          ver,
+          verRaw: modified,
+          added: formatMicros(nowMicros()),
+          sub: CORRELATION_SUBJECT,
+          org: config.puenteIdentity,
+          tlp: a.meta.tlp,
+          readers: a.meta.readers,
+          restricted: a.meta.readers.length > 0,
+        },
+      };
+    });
+    const done = repo.beginWrite(first);
+    try {
+      const existing = await repo.insert(docs);
+      return docs.length - existing.size;
+    } finally {
+      done();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Per-trust-group correlation settings: the defaults of server/correlation/config.ts, the
+ * PUENTE_CORRELATION_* settings, then PUENTE_CORRELATION_CONFIG (a JSON file keyed by group name,
+ * "*" for every group). Validated when the hub starts: a typo fails fast instead of matching nothing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config';
+import { defaultConfig, validateConfig, loadIcsTechniques, type GroupCorrelationConfig, type IcsTechniques } from '../correlation';
+import { REPO_ROOT } from '../storage/embedded';
+
+type Override = Partial<Omit<GroupCorrelationConfig, 'group' | 'puenteIdentity' | 'protectedAssets' | 'targeting' | 'recurrence'>> & {
+  protectedAssets?: Partial<GroupCorrelationConfig['protectedAssets']>;
+  targeting?: Partial<GroupCorrelationConfig['targeting']>;
+  recurrence?: Partial<GroupCorrelationConfig['recurrence']>;
+};
+
+export type CorrelationConfigFile = Record<string, Override>;
+
+function apply(base: GroupCorrelationConfig, o: Override | undefined): GroupCorrelationConfig {
+  if (!o) return base;
+  return {
+    ...base,
+    ...(o.criticalSectors ? { criticalSectors: o.criticalSectors } : {}),
+    protectedAssets: { ...base.protectedAssets, ...o.protectedAssets },
+    targeting: { ...base.targeting, ...o.targeting },
+    recurrence: { ...base.recurrence, ...o.recurrence },
+  };
+}
+
+export function correlationConfigs(config: Config, file?: CorrelationConfigFile): (group: string) => GroupCorrelationConfig {
+  const overrides = file ?? (config.correlationConfigPath ? (JSON.parse(fs.readFileSync(config.correlationConfigPath, 'utf8')) as CorrelationConfigFile) : {});
+  const cache = new Map<string, GroupCorrelationConfig>();
+  const build = (group: string) => {
+    let c = defaultConfig(group, config.puenteIdentity);
+    c.targeting.maxHops = config.correlationMaxHops;
+    c.recurrence.windowDays = config.correlationWindowDays;
+    c = apply(apply(c, overrides['*']), overrides[group]);
+    const problems = validateConfig(c);
+    if (problems.length) throw new Error(`correlation settings of "${group}": ${problems.join('; ')}`);
+    return c;
+  };
+  // Fail at start-up for every group the file names.
+  for (const g of Object.keys(overrides)) if (g !== '*') build(g);
+  if (overrides['*']) build('*');
+  return (group) => {
+    let c = cache.get(group);
+    if (!c) cache.set(group, (c = build(group)));
+    return c;
+  };
+}
+
+/** ATT&CK for ICS reference data; empty (the ics-techniques rule then matches nothing) if absent. */
+export function loadIcs(file: string | undefined, warn: (msg: string) => void): IcsTechniques {
+  if (!file) return loadIcsTechniques([]);
+  const p = path.resolve(REPO_ROOT, file);
+  if (!fs.existsSync(p)) {
+    warn(`correlation.ics_missing: ${p} not found; the ics-techniques rule is off`);
+    return loadIcsTechniques([]);
+  }
+  return loadIcsTechniques(JSON.parse(fs.readFileSync(p, 'utf8')) as { objects?: unknown[] });
+}

@@ -1,0 +1,81 @@
+/**
+ * Job administration per API root, for the group's admins only (anyone else gets 404, as for
+ * everything they may not see):
+ *   GET  /{api_root}/admin/jobs/runs/?job=&limit=   run history, newest first
+ *   POST /{api_root}/admin/jobs/{job}/run?full=true  runs the job now and answers its run record
+ */
+import { Router, type RequestHandler } from 'express';
+import { principalOf } from '../auth/middleware';
+import { isAdmin } from '../auth/permissions';
+import { BadRequest, NotFound } from '../errors';
+import { negotiate, sendTaxii } from '../http/taxii';
+import type { Database } from '../storage/database';
+import type { TrustGroups } from '../taxii/groups';
+import { RunsRepository, type RunDoc } from './runs';
+import { JOBS, type JobName, type Jobs } from './scheduler';
+
+export interface JobsRouteDeps {
+  jobs: Jobs;
+  db: Database;
+  groups: TrustGroups;
+  authenticate: RequestHandler[];
+}
+
+export function runResource(r: RunDoc) {
+  return {
+    id: r._id,
+    job: r.job,
+    trigger: r.trigger,
+    started: r.started,
+    ...(r.ended ? { ended: r.ended } : {}),
+    outcome: r.outcome,
+    counts: r.counts,
+    ...(r.error ? { error: r.error } : {}),
+  };
+}
+
+function one(v: unknown, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new BadRequest('invalid_parameter', `Give ${name} once.`, { parameter: name });
+  return v;
+}
+
+export function jobsRouter(d: JobsRouteDeps): Router {
+  const r = Router({ strict: false });
+  const pre = [...d.authenticate, negotiate];
+  const adminGroup = async (res: Parameters<RequestHandler>[1], root: string) => {
+    const p = principalOf(res);
+    if (!isAdmin(p, root) || !(await d.groups.get(root))) throw new NotFound(`There is no job administration for "${root}".`);
+  };
+
+  r.get('/:root/admin/jobs/runs/', ...pre, async (req, res) => {
+    const root = req.params.root as string;
+    await adminGroup(res, root);
+    const q = req.query as Record<string, unknown>;
+    const job = one(q.job, 'job');
+    if (job !== undefined && !(JOBS as readonly string[]).includes(job)) {
+      throw new BadRequest('invalid_parameter', `job must be one of ${JOBS.join(', ')}.`, { parameter: 'job' });
+    }
+    const limitText = one(q.limit, 'limit') ?? '20';
+    const limit = Number(limitText);
+    if (!/^\d+$/.test(limitText) || limit < 1 || limit > 100) {
+      throw new BadRequest('invalid_parameter', 'limit must be an integer from 1 to 100.', { parameter: 'limit' });
+    }
+    const runs = await new RunsRepository(d.db.group(root)).list({ job, limit });
+    sendTaxii(res, 200, { runs: runs.map(runResource) });
+  });
+
+  r.post('/:root/admin/jobs/:job/run', ...pre, async (req, res) => {
+    const root = req.params.root as string;
+    await adminGroup(res, root);
+    const job = req.params.job as string;
+    if (!(JOBS as readonly string[]).includes(job)) throw new NotFound(`There is no job "${job}".`);
+    const full = one((req.query as Record<string, unknown>).full, 'full');
+    if (full !== undefined && full !== 'true' && full !== 'false') {
+      throw new BadRequest('invalid_parameter', 'full must be true or false.', { parameter: 'full' });
+    }
+    const run = await d.jobs.run(job as JobName, root, 'api', { full: full === 'true' });
+    sendTaxii(res, 200, runResource(run));
+  });
+  return r;
+}
