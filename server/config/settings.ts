@@ -68,5 +68,13 @@ export const SETTINGS = [
   // Jobs and logs
   { key: 'jobsEnabled', env: 'PUENTE_JOBS_ENABLED', type: 'bool', default: true, describe: 'Run scheduled jobs in this instance.' },
   { key: 'correlationSchedule', env: 'PUENTE_CORRELATION_SCHEDULE', type: 'string', default: '*/5 * * * *', describe: 'Cron schedule of the correlation job.' },
+  { key: 'statusCleanupSchedule', env: 'PUENTE_STATUS_CLEANUP_SCHEDULE', type: 'string', default: '17 * * * *', describe: 'Cron schedule of the job deleting expired status resources.' },
+  { key: 'jobLeaseSeconds', env: 'PUENTE_JOB_LEASE_SECONDS', type: 'int', default: 120, min: 10, describe: 'Lifetime of a job lease; a running job renews it every third of that. A crashed instance\'s lease is taken over once it expires.' },
+  { key: 'puenteIdentity', env: 'PUENTE_IDENTITY', type: 'string', default: 'identity--8e2a4f1c-3b5d-5c7e-9f01-70756e746531', describe: 'STIX identity id of this deployment; signs correlation alerts (created_by_ref).' },
+  { key: 'correlationWindowDays', env: 'PUENTE_CORRELATION_WINDOW_DAYS', type: 'int', default: 30, min: 1, max: 365, describe: 'Recurrence window of the correlation rules, in days.' },
+  { key: 'correlationMaxHops', env: 'PUENTE_CORRELATION_MAX_HOPS', type: 'int', default: 2, min: 1, max: 4, describe: 'Longest relationship path from a threat to a critical target.' },
+  { key: 'correlationSettleMs', env: 'PUENTE_CORRELATION_SETTLE_MS', type: 'int', default: 5000, min: 0, describe: 'Objects younger than this wait for the next correlation run (another instance\'s write may still commit with an earlier date_added).' },
+  { key: 'correlationConfigPath', env: 'PUENTE_CORRELATION_CONFIG', type: 'string', describe: 'JSON file of per-trust-group correlation settings (criticalSectors, protectedAssets); see docs/correlation.md.' },
+  { key: 'attackIcsPath', env: 'PUENTE_ATTACK_ICS_PATH', type: 'string', default: 'test/fixtures/ics-attack/ics-attack-18.1.json', describe: 'MITRE ATT&CK for ICS STIX bundle for the ics-techniques rule (relative to the repository).' },
   { key: 'logLevel', env: 'PUENTE_LOG_LEVEL', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'pino log level.' },
 ] as const satisfies readonly Setting[];
