@@ -17,6 +17,13 @@ import { createValidator } from './stix';
 import { authenticate } from './auth/middleware';
 import { createTokenVerifier } from './auth/tokens';
 import { developmentAuthenticate } from './auth/development';
+import { observableKeysOf } from './correlation';
+import { CorrelationEngine, comparisonsOf } from './correlation/engine';
+import { detectStrategy, linkEndsOf } from './correlation/loader';
+import { correlationConfigs, loadIcs } from './jobs/config';
+import { RunsRepository } from './jobs/runs';
+import { Jobs } from './jobs/scheduler';
+import { jobsRouter } from './jobs/routes';
 import { AuditLog } from './taxii/audit';
 import { Releases } from './taxii/release';
 import { adminRouter } from './taxii/admin-routes';
@@ -34,6 +41,8 @@ export interface Hub {
   routers: Router[];
   groups: TrustGroups;
   service: TaxiiService;
+  engine: CorrelationEngine;
+  jobs: Jobs;
   startJobs(): void;
   /** Writes buffered token-use audit entries now (tests, shutdown). */
   flushAudit(): Promise<void>;
@@ -45,6 +54,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   const groups = new TrustGroups(d.db);
   for (const g of config.trustGroups) await groups.ensure(g);
   const groupNames = (await groups.all()).map((g) => g.name);
+  for (const g of groupNames) await RunsRepository.ensureIndexes(d.db.group(g));
 
   const validator = createValidator({
     limits: {
@@ -97,6 +107,12 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     maxContentLength: config.maxContentLength,
     pageSizeDefault: config.pageSizeDefault,
     statusRetentionHours: config.statusRetentionHours,
+    // Correlation reads stored reports of an observable and links touching an object by index.
+    deriveMeta: (stix) => {
+      const keys = observableKeysOf(stix as Parameters<typeof observableKeysOf>[0], comparisonsOf);
+      const links = linkEndsOf(stix);
+      return { ...(keys.length ? { keys } : {}), ...(links.length ? { links } : {}) };
+    },
     onStored: async ({ principal, group, collection, docs }) => {
       await audit.record(group, principal, 'objects.added', {
         collection: collection._id,
@@ -128,13 +144,36 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     pageSizeMax: config.pageSizeMax,
   });
 
+  const engine = new CorrelationEngine({
+    groups,
+    dbOf: (g) => d.db.group(g),
+    configFor: correlationConfigs(config),
+    ics: loadIcs(config.attackIcsPath, (m) => log.warn(m)),
+    log,
+    strategy: await detectStrategy(d.db.admin()),
+    settleMs: config.correlationSettleMs,
+  });
+  const jobs = new Jobs({
+    db: d.db,
+    groups,
+    log,
+    metrics: d.metrics,
+    engine,
+    schedules: { correlation: config.correlationSchedule, 'status-cleanup': config.statusCleanupSchedule },
+    leaseMs: config.jobLeaseSeconds * 1000,
+  });
+  const jobsAdmin = jobsRouter({ jobs, db: d.db, groups, authenticate: authChain });
+
   return {
-    routers: [admin, router],
+    routers: [admin, jobsAdmin, router],
     groups,
     service,
-    startJobs: () => {},
+    engine,
+    jobs,
+    startJobs: () => jobs.start(),
     flushAudit: () => audit.flush(),
     stop: async () => {
+      await jobs.stop();
       await audit.close();
       closeAuth();
     },
