@@ -8,6 +8,7 @@ import path from 'node:path';
 import { domainToASCII } from 'node:url';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { FAST_PATTERNS } from './fast-patterns';
 import { verdictSchema } from './verdict-schemas';
 
 export const SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schemas', 'stix');
@@ -50,15 +51,18 @@ type Json = Record<string, unknown>;
 /**
  * Every property name of every object runs through the same few `patternProperties`
  * regexes of properties.json; their verdicts depend on the name alone, and names repeat,
- * so they are remembered. Other patterns run as plain RegExps.
+ * so they are remembered. The id and timestamp patterns run hand-written (fast-patterns.ts);
+ * other patterns run as plain RegExps.
  */
 function regExpEngine(memoized: Set<string>) {
   const engine = (pattern: string, flags: string) => {
+    const hand = FAST_PATTERNS.get(pattern);
+    // Ajv deduplicates compiled patterns by their toString().
+    if (hand && flags === '') return { toString: () => `fast:${pattern}`, test: hand };
     const re = new RegExp(pattern, flags);
     if (!memoized.has(pattern)) return re;
     const seen = new Map<string, boolean>();
     return {
-      // Ajv deduplicates compiled patterns by this string.
       toString: () => `memo:${re.toString()}`,
       test(s: string): boolean {
         let v = seen.get(s);
