@@ -26,17 +26,21 @@ export const LIMIT_SETTINGS: Readonly<Record<keyof ValidationLimits, string>> = 
   maxProperties: 'PUENTE_MAX_PROPERTIES',
 });
 
-interface Frame {
-  value: object;
-  keys: string[] | undefined; // undefined for arrays
-  next: number;
+/**
+ * The walk's stack as three parallel arrays (no object per frame): the container, its keys
+ * (undefined for an array) and the index of the next member to visit.
+ */
+interface Walk {
+  values: object[];
+  keys: (string[] | undefined)[];
+  next: number[];
 }
 
-function pathOf(stack: Frame[], upTo: number): string {
+function pathOf(w: Walk, upTo: number): string {
   let out = '';
   for (let i = 0; i < upTo; i++) {
-    const f = stack[i];
-    const k = f.keys ? f.keys[f.next - 1] : String(f.next - 1);
+    const keys = w.keys[i];
+    const k = keys ? keys[w.next[i] - 1] : String(w.next[i] - 1);
     out += '/' + k.replace(/~/g, '~0').replace(/\//g, '~1');
   }
   return out;
@@ -64,30 +68,26 @@ export function checkBounds(body: unknown, limits: ValidationLimits): void {
     }
   }
   const { maxDepth, maxStringLength, maxProperties } = limits;
-  const stack: Frame[] = [];
+  const w: Walk = { values: [], keys: [], next: [] };
+  const where = () => pathOf(w, w.values.length);
 
   const visit = (v: unknown): void => {
     if (typeof v === 'string') {
       if (v.length > maxStringLength) {
         refuse(
           'string_too_long',
-          `a string of ${v.length} characters at ${pathOf(stack, stack.length) || '/'} exceeds ${maxStringLength} (setting PUENTE_MAX_STRING_LENGTH)`,
+          `a string of ${v.length} characters at ${where() || '/'} exceeds ${maxStringLength} (setting PUENTE_MAX_STRING_LENGTH)`,
           'maxStringLength',
           maxStringLength,
-          pathOf(stack, stack.length),
+          where(),
         );
       }
       return;
     }
     if (v === null || typeof v !== 'object') return;
-    if (stack.length >= maxDepth) {
-      refuse(
-        'too_deep',
-        `nesting depth exceeds ${maxDepth} at ${pathOf(stack, stack.length)} (setting PUENTE_MAX_DEPTH)`,
-        'maxDepth',
-        maxDepth,
-        pathOf(stack, stack.length),
-      );
+    const depth = w.values.length;
+    if (depth >= maxDepth) {
+      refuse('too_deep', `nesting depth exceeds ${maxDepth} at ${where()} (setting PUENTE_MAX_DEPTH)`, 'maxDepth', maxDepth, where());
     }
     let size: number;
     let keys: string[] | undefined;
@@ -98,49 +98,48 @@ export function checkBounds(body: unknown, limits: ValidationLimits): void {
       size = keys.length;
     }
     // The top-level objects array is bounded by maxObjects instead.
-    const isObjectsArray = stack.length === 1 && keys === undefined && stack[0].keys?.[stack[0].next - 1] === 'objects';
+    const isObjectsArray = depth === 1 && keys === undefined && w.keys[0]?.[w.next[0] - 1] === 'objects';
     if (size > maxProperties && !isObjectsArray) {
       refuse(
         'too_many_properties',
-        `${keys ? 'an object' : 'an array'} with ${size} members at ${pathOf(stack, stack.length) || '/'} exceeds ${maxProperties} (setting PUENTE_MAX_PROPERTIES)`,
+        `${keys ? 'an object' : 'an array'} with ${size} members at ${where() || '/'} exceeds ${maxProperties} (setting PUENTE_MAX_PROPERTIES)`,
         'maxProperties',
         maxProperties,
-        pathOf(stack, stack.length),
+        where(),
       );
     }
     if (keys) {
-      for (const k of keys) {
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
         if (k.length > maxStringLength) {
           refuse(
             'string_too_long',
-            `a property name of ${k.length} characters at ${pathOf(stack, stack.length) || '/'} exceeds ${maxStringLength} (setting PUENTE_MAX_STRING_LENGTH)`,
+            `a property name of ${k.length} characters at ${where() || '/'} exceeds ${maxStringLength} (setting PUENTE_MAX_STRING_LENGTH)`,
             'maxStringLength',
             maxStringLength,
-            pathOf(stack, stack.length),
+            where(),
           );
         }
       }
     }
-    stack.push({ value: v, keys, next: 0 });
+    w.values.push(v);
+    w.keys.push(keys);
+    w.next.push(0);
   };
 
   visit(body);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    if (top.keys) {
-      if (top.next >= top.keys.length) {
-        stack.pop();
-        continue;
-      }
-      const key = top.keys[top.next++];
-      visit((top.value as Record<string, unknown>)[key]);
-    } else {
-      const arr = top.value as unknown[];
-      if (top.next >= arr.length) {
-        stack.pop();
-        continue;
-      }
-      visit(arr[top.next++]);
+  while (w.values.length > 0) {
+    const top = w.values.length - 1;
+    const value = w.values[top];
+    const keys = w.keys[top];
+    const next = w.next[top];
+    if (next >= (keys ? keys.length : (value as unknown[]).length)) {
+      w.values.pop();
+      w.keys.pop();
+      w.next.pop();
+      continue;
     }
+    w.next[top] = next + 1;
+    visit(keys ? (value as Record<string, unknown>)[keys[next]] : (value as unknown[])[next]);
   }
 }

@@ -164,15 +164,28 @@ export function createValidator(opts: ValidatorOptions): Validator {
         : hubContext;
 
       const verdicts: ObjectVerdict[] = new Array(objects.length);
-      const seen = new Map<string, number>();
+      // Duplicates are found by id first; the `id modified` key is built only for ids seen twice.
+      const firstById = new Map<string, number>();
+      let byVersion: Map<string, number> | undefined;
+      const versionOf = (i: number, id: string) => {
+        const m = (objects[i] as StixObject).modified;
+        return `${id} ${typeof m === 'string' ? m : ''}`;
+      };
       for (let i = 0; i < objects.length; i++) {
         const v = run(objects[i], i, ctx);
-        if (v.id !== undefined) {
-          const o = objects[i] as StixObject;
-          const version = `${v.id} ${typeof o.modified === 'string' ? o.modified : ''}`;
-          const first = seen.get(version);
-          if (first === undefined) seen.set(version, i);
-          else warning(v, '/id', 'duplicate-object', `the same object version also appears at index ${first}; only one copy is stored`);
+        const id = v.id;
+        if (id !== undefined) {
+          const prev = firstById.get(id);
+          if (prev === undefined) firstById.set(id, i);
+          else {
+            byVersion ??= new Map();
+            const prevKey = versionOf(prev, id);
+            if (!byVersion.has(prevKey)) byVersion.set(prevKey, prev);
+            const key = versionOf(i, id);
+            const first = byVersion.get(key);
+            if (first === undefined) byVersion.set(key, i);
+            else warning(v, '/id', 'duplicate-object', `the same object version also appears at index ${first}; only one copy is stored`);
+          }
         }
         verdicts[i] = v;
         if (onProgress && (i & 255) === 255) onProgress(i + 1, objects.length);

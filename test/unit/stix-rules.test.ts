@@ -156,6 +156,13 @@ describe('validateEnvelope', () => {
       expect((e as BadRequest).code).toBe('invalid_envelope');
     }
   });
+  it('warns about a repeated object version, naming the index of its first copy', () => {
+    const a = indicator();
+    const b = indicator({ modified: '2017-01-01T00:00:00.000Z' });
+    const { verdicts } = validator.validateEnvelope({ objects: [a, b, { ...a }, { ...b }, indicator({ id: 'indicator--1e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f' })] });
+    const dup = verdicts.map((v) => v.warnings.filter((w) => w.code === 'duplicate-object').map((w) => w.message));
+    expect(dup).toEqual([[], [], [expect.stringContaining('at index 0')], [expect.stringContaining('at index 1')], []]);
+  });
   it('refuses a nested bundle as an object', () => {
     expect(validator.validateEnvelope({ objects: [{ type: 'bundle', id: 'bundle--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f' }] }).verdicts[0].errors[0].code).toBe('nested-bundle');
   });
