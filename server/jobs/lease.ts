@@ -2,9 +2,9 @@
  * Expiring job leases: a job runs in one place at a time, even with several hub instances on one
  * database. A lease is a document whose `_id` is the job name (plus the trust group), so claiming
  * it is an insert into the unique `_id` index: atomic on MongoDB and on FerretDB alike, where
- * findAndModify and updates are not. An expired lease is taken over by deleting exactly the
- * expired document (filter on its holder and expiry) and inserting again: if two contenders both
- * see it expired, both deletes may report success but only one insert can win.
+ * findAndModify and updates are not. An expired lease is taken over by claiming the takeover
+ * (a unique insert of "takeover|<key>|<expired holder>"), deleting exactly the expired document and
+ * inserting again: of two contenders that both see it expired, only one gets past the claim.
  */
 import crypto from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
@@ -50,8 +50,18 @@ export class LeaseRepository {
       }
       const current = await this.c.findOne({ _id: key });
       if (current && current.expiresAt.getTime() > now.getTime()) return null;
-      // Expired (or released meanwhile): remove exactly that document, then race for the insert.
-      if (current) await this.c.deleteOne({ _id: key, holder: current.holder, expiresAt: current.expiresAt });
+      if (current) {
+        // Expired: the right to remove exactly this lease is itself claimed by a unique insert,
+        // because a filtered delete is not atomic on FerretDB (it matches, then deletes by _id, so
+        // a slow contender could delete the lease another one has just taken).
+        try {
+          await this.c.insertOne({ _id: `takeover|${key}|${current.holder}`, holder, acquiredAt: now, expiresAt: now });
+        } catch (err) {
+          if (!isDuplicate(err)) throw err;
+          return null;
+        }
+        await this.c.deleteOne({ _id: key, holder: current.holder, expiresAt: current.expiresAt });
+      }
     }
     return null;
   }
