@@ -1,4 +1,5 @@
 import { FAST_PATTERNS } from '../../server/stix/fast-patterns';
+import { calendarProblem, compareTimestamps } from '../../server/stix/rules/timestamps';
 
 /** mulberry32, so a failure can be replayed. */
 function prng(seed: number): () => number {
@@ -62,4 +63,54 @@ describe('hand-written schema patterns', () => {
       expect(accepted).toBeGreaterThan(50);
     });
   }
+});
+
+/** The RegExp-and-slices versions the timestamp rules used before, kept as the reference. */
+const TS_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?Z$/;
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+function referenceCalendarProblem(ts: string): string | undefined {
+  const m = TS_RE.exec(ts);
+  if (!m) return undefined;
+  const year = +m[1];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const max = +m[2] === 2 && leap ? 29 : DAYS[+m[2] - 1];
+  if (+m[3] > max) return `day ${+m[3]} does not exist in ${m[1]}-${m[2]}`;
+  if (m[6] === '60') return 'second 60 (a leap second) is not accepted';
+  return undefined;
+}
+function referenceCompare(a: string, b: string): number {
+  const head = a.slice(0, 19) < b.slice(0, 19) ? -1 : a.slice(0, 19) > b.slice(0, 19) ? 1 : 0;
+  if (head !== 0) return head;
+  let fa = a.slice(19, -1).replace('.', '');
+  let fb = b.slice(19, -1).replace('.', '');
+  const n = Math.max(fa.length, fb.length);
+  fa = fa.padEnd(n, '0');
+  fb = fb.padEnd(n, '0');
+  return fa < fb ? -1 : fa > fb ? 1 : 0;
+}
+
+describe('hand-written timestamp rules', () => {
+  const stamps = [
+    ...mutations(prng(11)),
+    '2024-02-29T00:00:00Z',
+    '2023-02-29T00:00:00Z',
+    '1900-02-29T00:00:00.5Z',
+    '2000-02-29T00:00:00Z',
+    '2024-04-31T00:00:00Z',
+    '2024-13-01T00:00:00Z',
+    '2024-00-01T00:00:00Z',
+    '2024-01-01T00:00:60Z',
+  ];
+  it('finds the same calendar problems as the RegExp version', () => {
+    const wrong = stamps.filter((s) => calendarProblem(s) !== referenceCalendarProblem(s));
+    expect(wrong).toEqual([]);
+  });
+  it('orders well-formed timestamps as the string version did, fractions padded with zeros', () => {
+    const wellFormed = stamps.filter((s) => TS_RE.test(s)).slice(0, 400);
+    wellFormed.push('2016-04-06T20:03:48Z', '2016-04-06T20:03:48.0Z', '2016-04-06T20:03:48.0001Z', '2016-04-06T20:03:48.001Z');
+    const wrong: string[][] = [];
+    for (const a of wellFormed) for (const b of wellFormed) if (compareTimestamps(a, b) !== referenceCompare(a, b)) wrong.push([a, b]);
+    expect(wrong).toEqual([]);
+    expect(wellFormed.length).toBeGreaterThan(50);
+  });
 });

@@ -7,7 +7,6 @@ import { error } from '../findings';
 import type { Report } from '../findings';
 import { type Rule, type StixObject, isRecord } from './types';
 
-const TS_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?Z$/;
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 const BY_TYPE: Record<string, string[]> = {
@@ -49,30 +48,59 @@ const ORDER: Record<string, [string, 'ge' | 'gt', string][]> = {
 
 const CODES: Record<string, string> = { created: 'modified-before-created' };
 
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$`, scanned by hand: it runs several times per object. */
+function isWellFormed(ts: string): boolean {
+  const n = ts.length;
+  if (n < 20 || ts.charCodeAt(n - 1) !== 90) return false;
+  for (let i = 0; i < 19; i++) {
+    const c = ts.charCodeAt(i);
+    const sep = i === 4 || i === 7 ? 45 : i === 10 ? 84 : i === 13 || i === 16 ? 58 : 0;
+    if (sep ? c !== sep : !isDigit(c)) return false;
+  }
+  if (n === 20) return true;
+  if (n < 22 || ts.charCodeAt(19) !== 46) return false;
+  for (let i = 20; i < n - 1; i++) if (!isDigit(ts.charCodeAt(i))) return false;
+  return true;
+}
+
+function digits(ts: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 10 + ts.charCodeAt(i) - 48;
+  return v;
+}
+
 /** Why a well-formed timestamp is not a real instant, or undefined when it is. */
 export function calendarProblem(ts: string): string | undefined {
-  const m = TS_RE.exec(ts);
-  if (!m) return undefined; // malformed: the schema says so
-  const year = +m[1];
-  const month = +m[2];
-  const day = +m[3];
+  if (!isWellFormed(ts)) return undefined; // malformed: the schema says so
+  const year = digits(ts, 0, 4);
+  const month = digits(ts, 5, 7);
+  const day = digits(ts, 8, 10);
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   const max = month === 2 && leap ? 29 : DAYS[month - 1];
-  if (day > max) return `day ${day} does not exist in ${m[1]}-${m[2]}`;
-  if (m[6] === '60') return 'second 60 (a leap second) is not accepted';
+  if (day > max) return `day ${day} does not exist in ${ts.slice(0, 4)}-${ts.slice(5, 7)}`;
+  if (ts.charCodeAt(17) === 54 && ts.charCodeAt(18) === 48) return 'second 60 (a leap second) is not accepted';
   return undefined;
 }
 
-/** Compares two RFC 3339 UTC timestamps without building Dates: -1, 0 or 1. */
+/** Compares two well-formed RFC 3339 UTC timestamps without building Dates or strings: -1, 0 or 1. */
 export function compareTimestamps(a: string, b: string): number {
-  const head = a.slice(0, 19) < b.slice(0, 19) ? -1 : a.slice(0, 19) > b.slice(0, 19) ? 1 : 0;
-  if (head !== 0) return head;
-  let fa = a.slice(19, -1).replace('.', '');
-  let fb = b.slice(19, -1).replace('.', '');
-  const n = Math.max(fa.length, fb.length);
-  fa = fa.padEnd(n, '0');
-  fb = fb.padEnd(n, '0');
-  return fa < fb ? -1 : fa > fb ? 1 : 0;
+  for (let i = 0; i < 19; i++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(i);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  // Fractions, the shorter padded with zeros.
+  const fa = a.length > 20 ? a.length - 21 : 0;
+  const fb = b.length > 20 ? b.length - 21 : 0;
+  for (let i = 0; i < Math.max(fa, fb); i++) {
+    const ca = i < fa ? a.charCodeAt(20 + i) : 48;
+    const cb = i < fb ? b.charCodeAt(20 + i) : 48;
+    if (ca !== cb) return ca < cb ? -1 : 1;
+  }
+  return 0;
 }
 
 function checkOne(obj: StixObject, prop: string, base: string, report: Report): void {
@@ -85,7 +113,7 @@ function checkOne(obj: StixObject, prop: string, base: string, report: Report): 
 function checkOrder(obj: StixObject, later: string, op: 'ge' | 'gt', earlier: string, base: string, report: Report): void {
   const a = obj[later];
   const b = obj[earlier];
-  if (typeof a !== 'string' || typeof b !== 'string' || !TS_RE.test(a) || !TS_RE.test(b)) return;
+  if (typeof a !== 'string' || typeof b !== 'string' || !isWellFormed(a) || !isWellFormed(b)) return;
   const c = compareTimestamps(a, b);
   if (c < 0 || (op === 'gt' && c === 0)) {
     error(
