@@ -5,8 +5,10 @@ import { SETTINGS, type Setting } from '../../server/config/settings';
 
 function sample(s: Setting): { raw: string; value: unknown } {
   switch (s.type) {
-    case 'int':
-      return { raw: String((s.min ?? 0) + 7), value: (s.min ?? 0) + 7 };
+    case 'int': {
+      const n = Math.min((s.min ?? 0) + 7, s.max ?? Infinity);
+      return { raw: String(n), value: n };
+    }
     case 'bool':
       return { raw: String(!s.default), value: !s.default };
     case 'list':
