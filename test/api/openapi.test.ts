@@ -24,6 +24,7 @@ let privateKey: KeyObject;
 let t: TestHub;
 let writer: string; // org A, writer in colombia
 let reader: string; // org B, reader in colombia
+let admin: string; // org A, admin of colombia
 let incidents: string;
 let alerts: string;
 
@@ -70,6 +71,7 @@ beforeAll(async () => {
   });
   writer = token(ORG_A, { colombia: ['reader', 'writer'] });
   reader = token(ORG_B, { colombia: ['reader'] });
+  admin = token(ORG_A, { colombia: ['admin'] });
   const cols = json(await call('get', '/colombia/collections/')).collections as { id: string; alias: string }[];
   incidents = cols.find((c) => c.alias === 'incidents')!.id;
   alerts = cols.find((c) => c.alias === 'alerts')!.id;
@@ -268,6 +270,86 @@ describe('objects, manifest, one object, versions, status, delete', () => {
     expect([done.status, done.text]).toEqual([200, '']);
     expect((await call('delete', path)).status).toBe(404);
     expect((await call('get', path)).status).toBe(404);
+  });
+});
+
+describe('release', () => {
+  const release = (body: unknown, opts: { token?: string; col?: string; query?: string; contentType?: string; accept?: string } = {}) =>
+    call('post', `/colombia/collections/${opts.col ?? incidents}/release/${opts.query ?? ''}`, {
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      ...opts,
+    });
+  const id = stixId('indicator');
+
+  beforeAll(async () => {
+    await call('post', objectsOf(incidents), { body: JSON.stringify(envelope(indicator({ id }))) });
+  });
+
+  it('describes the 200 with released and refused objects', async () => {
+    const missing = stixId('indicator');
+    const res = await release({ objects: [id, missing], to: ['eu', 'eu'] });
+    expect(res.status).toBe(200);
+    expect(json(res)).toEqual({
+      released: [{ id, version: '2026-01-01T00:00:00.000Z', to: 'eu' }],
+      refused: [{ id: missing, reason: 'not found in this collection' }],
+    });
+  });
+
+  it.each([
+    ['an unknown field', JSON.stringify({ objects: [id], to: ['eu'], note: 'x' }), 'invalid_request'],
+    ['no objects', JSON.stringify({ objects: [], to: ['eu'] }), 'invalid_request'],
+    ['a list instead of an object', JSON.stringify([id]), 'invalid_request'],
+    ['an unknown target group', JSON.stringify({ objects: [id], to: ['mars'] }), 'invalid_request'],
+    ['its own group as target', JSON.stringify({ objects: [id], to: ['colombia'] }), 'invalid_request'],
+    ['a body that is not JSON', '{"objects": [', 'invalid_json'],
+    ['an empty body', '', 'invalid_envelope'],
+  ])('describes the 400 for %s (%s)', async (_what, body, code) => {
+    const res = await release(body);
+    expect([res.status, json(res).error_code]).toEqual([400, code]);
+  });
+
+  it('describes the 400 for a query parameter, 401, 406, 413 and 415', async () => {
+    const body = { objects: [id], to: ['eu'] };
+    expect(json(await release(body, { query: '?limit=1' })).error_code).toBe('unknown_parameter');
+    expect((await call('post', `/colombia/collections/${incidents}/release/`, { token: null, body: JSON.stringify(body) })).status).toBe(401);
+    expect(json(await release(body, { accept: 'application/xml' })).error_code).toBe('not_acceptable');
+    expect(json(await release({ objects: ['x'.repeat(MAX_CONTENT_LENGTH)], to: ['eu'] })).error_code).toBe('body_too_large');
+    expect(json(await release(body, { contentType: 'application/json' })).error_code).toBe('unsupported_media_type');
+  });
+
+  it('describes the 403 for a reader and the 404 for an unknown or invisible collection', async () => {
+    const body = { objects: [id], to: ['eu'] };
+    expect(json(await release(body, { token: reader })).error_code).toBe('forbidden');
+    expect((await release(body, { col: 'no-such-collection' })).status).toBe(404);
+    const euIncidents = `/eu/collections/${incidents}/release/`;
+    expect((await call('post', euIncidents, { body: JSON.stringify(body) })).status).toBe(404);
+  });
+});
+
+describe('audit log', () => {
+  const audit = '/colombia/admin/audit/';
+
+  it('describes a page of entries, paging with next, and its 400', async () => {
+    await call('post', `/colombia/collections/${incidents}/release/`, { body: JSON.stringify({ objects: [stixId('indicator')], to: ['eu'] }) });
+    await t.hub.flushAudit();
+    const all = json(await call('get', `${audit}?limit=1000`, { token: admin }));
+    expect(all.more).toBe(false);
+    const events = new Set((all.entries as { event: string }[]).map((e) => e.event));
+    expect([...events]).toEqual(expect.arrayContaining(['objects.added', 'objects.released', 'token.used']));
+    const first = json(await call('get', `${audit}?limit=1`, { token: admin }));
+    expect(first).toMatchObject({ more: true, next: expect.any(String), entries: [expect.any(Object)] });
+    const next = encodeURIComponent(first.next);
+    expect((await call('get', `${audit}?limit=1&next=${next}`, { token: admin })).status).toBe(200);
+    expect(json(await call('get', `${audit}?limit=2&next=${next}`, { token: admin })).error_code).toBe('invalid_next');
+    expect(json(await call('get', `${audit}?limit=0`, { token: admin })).error_code).toBe('invalid_parameter');
+    expect(json(await call('get', `${audit}?colour=red`, { token: admin })).error_code).toBe('unknown_parameter');
+  });
+
+  it('describes the 404 for a non-admin, and 401 and 406', async () => {
+    expect((await call('get', audit)).status).toBe(404);
+    expect((await call('get', audit, { token: reader })).status).toBe(404);
+    expect((await call('get', audit, { token: null })).status).toBe(401);
+    expect((await call('get', audit, { token: admin, accept: 'application/xml' })).status).toBe(406);
   });
 });
 
