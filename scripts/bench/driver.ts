@@ -37,14 +37,13 @@ export function toDocs(objects: StixObject[], col: string, subject: string, orga
   });
 }
 
-/** The indexes of ensureObjectIndexes (storage/objects.ts), on another collection. */
+/** Another collection with the same indexes as the hub's `objects` (read from it, so they never drift). */
 export async function driverCollection(db: Db, name: string): Promise<Collection<ObjectDoc>> {
   const c = db.collection<ObjectDoc>(name);
-  await c.createIndexes([
-    { key: { col: 1, 'meta.added': 1, _id: 1 }, name: 'col_added' },
-    { key: { col: 1, 'meta.id': 1, 'meta.ver': 1 }, name: 'col_id_ver' },
-    { key: { col: 1, 'meta.type': 1, 'meta.added': 1 }, name: 'col_type_added' },
-  ]);
+  const specs = (await db.collection('objects').listIndexes().toArray())
+    .filter((ix) => ix.name !== '_id_')
+    .map((ix) => ({ key: ix.key as Record<string, 1 | -1>, name: ix.name as string, ...(ix.unique ? { unique: true } : {}) }));
+  if (specs.length) await c.createIndexes(specs);
   return c;
 }
 
