@@ -1,6 +1,6 @@
 /**
  * Hand-written equivalents of the schema patterns every object runs several times (ids,
- * references, timestamps). Same answers as the RegExps (a test compares them), without the
+ * references, timestamps, property names). Same answers as the RegExps (a test compares them), without the
  * backtracking of `[a-z0-9-]+[a-z0-9]--`.
  */
 const D0 = 48;
@@ -97,9 +97,32 @@ function hasMillis(s: string): boolean {
   );
 }
 
+function isNameChar(c: number): boolean {
+  return isLower(c) || isDigit(c) || c === 95;
+}
+
+/** properties.json `^[a-z][a-z0-9_]{0,245}_bin$` and `_hex$`: run for every property name. */
+function nameWithSuffix(suffix: string): (s: string) => boolean {
+  return (s) => {
+    const n = s.length;
+    if (n < 5 || n > 250 || !isLower(s.charCodeAt(0)) || !s.endsWith(suffix)) return false;
+    for (let i = 1; i < n - 4; i++) if (!isNameChar(s.charCodeAt(i))) return false;
+    return true;
+  };
+}
+
+/** properties.json `^([a-z][a-z0-9_]{2,249})|id$`: unanchored alternation, a name prefix or a trailing `id`. */
+function isPropertyName(s: string): boolean {
+  if (s.length >= 3 && isLower(s.charCodeAt(0)) && isNameChar(s.charCodeAt(1)) && isNameChar(s.charCodeAt(2))) return true;
+  return s.endsWith('id');
+}
+
 /** Schema pattern source → a test with the same answers, for the patterns worth it. */
 export const FAST_PATTERNS: ReadonlyMap<string, (s: string) => boolean> = new Map([
   [IDENTIFIER, isIdentifier],
   [TIMESTAMP, isTimestamp],
   [TIMESTAMP_MILLIS, hasMillis],
+  ['^[a-z][a-z0-9_]{0,245}_bin$', nameWithSuffix('_bin')],
+  ['^[a-z][a-z0-9_]{0,245}_hex$', nameWithSuffix('_hex')],
+  ['^([a-z][a-z0-9_]{2,249})|id$', isPropertyName],
 ]);

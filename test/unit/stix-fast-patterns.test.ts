@@ -23,8 +23,19 @@ const SAMPLES = [
   '\n2016-04-06T20:03:48.000Z',
   '2016-04-06T20:03:48.000Z\n',
   '',
+  'x_mitre_version',
+  'payload_bin',
+  'a_bin',
+  'abc_hex',
+  'id',
+  'external_id',
+  'ab',
+  'A_b_hex',
+  '_bin',
+  `a${'b'.repeat(244)}_bin`,
+  `a${'b'.repeat(245)}_hex`,
 ];
-const ALPHABET = '0123456789abcdefABCDEFxyz-:.TZ\n ';
+const ALPHABET = '0123456789abcdefABCDEFxyz-:.TZ\n _inhx';
 
 /** Each sample with one character replaced, inserted or removed at every position. */
 function* mutations(r: () => number): Generator<string> {
@@ -60,7 +71,7 @@ describe('hand-written schema patterns', () => {
         if (test(s) !== expected) wrong.push(s);
       }
       expect(wrong).toEqual([]);
-      expect(accepted).toBeGreaterThan(50);
+      expect(accepted).toBeGreaterThan(20);
     });
   }
 });
