@@ -353,6 +353,64 @@ describe('audit log', () => {
   });
 });
 
+describe('job administration', () => {
+  const runs = '/colombia/admin/jobs/runs/';
+  const runJob = (job: string, opts: { token?: string; query?: string; body?: string; contentType?: string; accept?: string } = {}) =>
+    call('post', `/colombia/admin/jobs/${job}/run${opts.query ?? ''}`, { token: admin, ...opts });
+
+  it('describes the run record of each job, a body that is ignored, and a run skipped for a lease held elsewhere', async () => {
+    const correlation = await runJob('correlation', { query: '?full=true' });
+    expect(json(correlation)).toMatchObject({ job: 'correlation', trigger: 'api', outcome: 'ok', counts: { objects: expect.any(Number) } });
+    const cleanup = await runJob('status-cleanup', { query: '?full=false', body: 'ignored', contentType: 'text/plain' });
+    expect(json(cleanup)).toMatchObject({ job: 'status-cleanup', outcome: 'ok', counts: { deleted: expect.any(Number) } });
+    const lease = await t.hub.jobs.leases.acquire('status-cleanup:colombia', 60_000, 'elsewhere');
+    try {
+      const skipped = await runJob('status-cleanup');
+      expect([skipped.status, json(skipped)]).toEqual([200, expect.objectContaining({ outcome: 'skipped', counts: {}, error: 'another instance holds the lease' })]);
+    } finally {
+      await t.hub.jobs.leases.release(lease!);
+    }
+  });
+
+  it('describes the 400 of full, and the 401, 404 and 406 of running a job', async () => {
+    expect(json(await runJob('correlation', { query: '?full=yes' })).error_code).toBe('invalid_parameter');
+    expect(json(await runJob('correlation', { query: '?full=true&full=true' })).error_code).toBe('invalid_parameter');
+    expect((await runJob('correlation', { token: writer })).status).toBe(404);
+    expect((await runJob('correlation', { token: reader })).status).toBe(404);
+    expect((await runJob('no-such-job')).status).toBe(404);
+    expect((await call('post', '/eu/admin/jobs/correlation/run', { token: admin })).status).toBe(404);
+    expect(json(await call('post', '/colombia/admin/jobs/correlation/run', { token: null })).error_code).toBe('missing_token');
+    expect(json(await runJob('correlation', { accept: 'application/xml' })).error_code).toBe('not_acceptable');
+  });
+
+  it('describes the run history, newest first, filtered by job and limited', async () => {
+    await runJob('status-cleanup');
+    await runJob('status-cleanup');
+    const two = json(await call('get', `${runs}?job=status-cleanup&limit=2`, { token: admin })).runs as { job: string; started: string }[];
+    expect(two.map((r) => r.job)).toEqual(['status-cleanup', 'status-cleanup']);
+    expect(two[0]!.started >= two[1]!.started).toBe(true);
+    expect(json(await call('get', runs, { token: admin })).runs.length).toBeGreaterThanOrEqual(2);
+    // Unknown parameters are ignored here, unlike on the TAXII endpoints.
+    expect((await call('get', `${runs}?colour=red`, { token: admin })).status).toBe(200);
+  });
+
+  it.each([['job=nope'], ['limit=0'], ['limit=101'], ['limit=1.5'], ['limit='], ['job=correlation&job=status-cleanup']])(
+    'describes the 400 of runs?%s',
+    async (query) => {
+      const res = await call('get', `${runs}?${query}`, { token: admin });
+      expect([res.status, json(res).error_code]).toEqual([400, 'invalid_parameter']);
+    },
+  );
+
+  it('describes the 404 of the run history for a non-admin, and 401 and 406', async () => {
+    expect((await call('get', runs)).status).toBe(404);
+    expect((await call('get', runs, { token: reader })).status).toBe(404);
+    expect((await call('get', '/eu/admin/jobs/runs/', { token: admin })).status).toBe(404);
+    expect((await call('get', runs, { token: null })).status).toBe(401);
+    expect((await call('get', runs, { token: admin, accept: 'application/xml' })).status).toBe(406);
+  });
+});
+
 describe('development mode and rate limit', () => {
   it('describes X-Puente-Development-Principal and the 429 with Retry-After', async () => {
     const dev = await startTestHub({ PUENTE_RATE_LIMIT_PER_MINUTE: '2' });
