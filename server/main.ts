@@ -70,9 +70,11 @@ export async function main(): Promise<void> {
   const hub: Hub = await buildHub({ config, log, metrics, db });
   const app = createApp({ config, log, metrics, db, routers: hub.routers, isShuttingDown: () => shuttingDown });
 
+  // Timeouts are checked every second (Node's default is every 30 s).
+  const serverOptions = { connectionsCheckingInterval: 1000 };
   const server = config.tlsCert
-    ? https.createServer({ cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey!) }, app)
-    : http.createServer(app);
+    ? https.createServer({ ...serverOptions, cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey!) }, app)
+    : http.createServer(serverOptions, app);
   // Slow clients cannot hold connections open.
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = config.headersTimeoutMs;
