@@ -117,12 +117,16 @@ function patchObservedData(schema: Json): Json {
   return copy;
 }
 
+/** Property names a type's schema defines, including those declared in allOf/oneOf/anyOf branches (malware's is_family). */
 function collectProperties(schema: Json, into: Set<string>): void {
-  const add = (s: unknown) => {
-    if (s && typeof s === 'object' && 'properties' in s) for (const k of Object.keys((s as Json).properties as Json)) into.add(k);
-  };
-  add(schema);
-  if (Array.isArray(schema.allOf)) schema.allOf.forEach(add);
+  const stack: unknown[] = [schema];
+  while (stack.length) {
+    const s = stack.pop();
+    if (!s || typeof s !== 'object') continue;
+    const j = s as Json;
+    if (j.properties && typeof j.properties === 'object') for (const k of Object.keys(j.properties as Json)) into.add(k);
+    for (const branch of ['allOf', 'oneOf', 'anyOf'] as const) if (Array.isArray(j[branch])) stack.push(...(j[branch] as unknown[]));
+  }
 }
 
 function collectVocabularies(schema: Json, into: Map<string, Set<string>>): void {
