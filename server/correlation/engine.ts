@@ -20,6 +20,7 @@ import type { IcsTechniques } from './attack-ics';
 import { runAllRules } from './index';
 import { loadRuleInput } from './preload';
 import { createStore, type LoaderStrategy } from './loader';
+import type { PhaseTimes } from './phases';
 import type { AlertDraft, ComparisonsOf } from './types';
 
 export const CORRELATION_JOB = 'correlation';
@@ -51,6 +52,8 @@ export interface RunOptions {
   now?: Date;
   /** Called after each batch's alerts are written, before the checkpoint moves (lease renewal; tests inject crashes). */
   afterAlertsWritten?: () => Promise<void> | void;
+  /** Collects the time spent per phase (bench, diagnostics). */
+  phases?: PhaseTimes;
 }
 
 export type RunCounts = Record<string, number>;
@@ -69,17 +72,24 @@ export class CorrelationEngine {
     const others = (await this.d.groups.all())
       .filter((o) => o.name !== group)
       .map((o) => ({ name: o.name, db: this.d.dbOf(o.name), alertsCol: collectionId(o.name, 'alerts') }));
-    const store = createStore({ group, db: this.d.dbOf(group), inputCols, others, strategy: this.d.strategy });
+    const phases = opts.phases;
+    const store = createStore({ group, db: this.d.dbOf(group), inputCols, others, strategy: this.d.strategy, phases });
     const checkpoints = new CheckpointRepository(this.d.dbOf(group));
 
     const counts: RunCounts = { objects: 0, batches: 0, alerts: 0, alerts_new: 0, refused: 0 };
     let cp: Checkpoint | undefined = opts.full ? undefined : await checkpoints.get(CORRELATION_JOB);
     for (;;) {
+      const stopNew = phases?.start('new objects');
       const { objects, last } = await store.newObjects(cp, until, this.d.batchSize ?? 20_000);
+      stopNew?.();
       if (!last) break;
-      const input = await loadRuleInput(store, config, objects, { comparisonsOf, ics: this.d.ics, now: now.toISOString() });
-      const result = runAllRules(input, config);
+      const stopLoad = phases?.start('preload');
+      const input = await loadRuleInput(store, config, objects, { comparisonsOf, ics: this.d.ics, now: now.toISOString(), phases });
+      stopLoad?.();
+      const result = runAllRules(input, config, undefined, phases);
+      const stopWrite = phases?.start('alert writes');
       const stored = await this.store(g.objects, alertsCol, config, result.alerts);
+      stopWrite?.();
       counts.objects += objects.length;
       counts.batches++;
       counts.alerts += result.alerts.length;
@@ -87,7 +97,9 @@ export class CorrelationEngine {
       counts.refused += input.graph.refused;
       for (const [rule, n] of Object.entries(result.counts)) counts[`rule_${rule}`] = (counts[`rule_${rule}`] ?? 0) + n;
       await opts.afterAlertsWritten?.();
+      const stopCp = phases?.start('checkpoint');
       await checkpoints.set(CORRELATION_JOB, last);
+      stopCp?.();
       cp = last;
       this.d.log.info({ group, objects: objects.length, alerts: result.alerts.length, new: stored }, 'correlation.batch');
     }

@@ -4,6 +4,7 @@
  * the drafts by id, first writer wins (alert ids are deterministic). See docs/correlation.md.
  */
 import type { GroupCorrelationConfig } from './config';
+import type { PhaseTimes } from './phases';
 import { assetMatch } from './rules/asset-match';
 import { icsTechniques } from './rules/ics-techniques';
 import { recurrence } from './rules/recurrence';
@@ -24,13 +25,13 @@ export interface RunResult {
 }
 
 /** Runs every rule (or those named in `only`), deduplicating by alert id. */
-export function runAllRules(input: RuleInput, config: GroupCorrelationConfig, only?: readonly string[]): RunResult {
+export function runAllRules(input: RuleInput, config: GroupCorrelationConfig, only?: readonly string[], phases?: PhaseTimes): RunResult {
   if (input.group !== config.group) throw new Error(`config for "${config.group}" used on group "${input.group}"`);
   const byId = new Map<string, AlertDraft>();
   const counts: Record<string, number> = {};
   for (const [name, rule] of Object.entries(RULES)) {
     if (only && !only.includes(name)) continue;
-    const drafts = rule(input, config);
+    const drafts = phases ? phases.timeSync(`rule ${name}`, () => rule(input, config)) : rule(input, config);
     counts[name] = drafts.length;
     for (const d of drafts) byId.set(d.stix.id, d);
   }
@@ -38,6 +39,7 @@ export function runAllRules(input: RuleInput, config: GroupCorrelationConfig, on
 }
 
 export { Graph, canGroupRead } from './graph';
+export { PhaseTimes } from './phases';
 export { loadRuleInput, referencedIds } from './preload';
 export type { GraphLoader, PreloadOptions } from './preload';
 export { loadIcsTechniques } from './attack-ics';

@@ -15,6 +15,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import type { ObjectDoc } from '../storage/objects';
 import type { Checkpoint } from '../jobs/runs';
 import type { GraphLoader } from './preload';
+import type { PhaseTimes } from './phases';
 import type { ExternalObservation, StixObject, StoredObject } from './types';
 
 export type LoaderStrategy = 'indexed' | 'snapshot';
@@ -39,6 +40,7 @@ export interface LoaderDeps {
   inputCols: string[];
   others: OtherGroup[];
   strategy: LoaderStrategy;
+  phases?: PhaseTimes;
 }
 
 /** Link ends as stored in meta.links (and as preload.ts follows them). */
@@ -65,6 +67,15 @@ export function toStored(doc: ObjectDoc, group: string): StoredObject {
       ...(m.origin ? { released_to: [group] } : {}),
     },
   };
+}
+
+/** toStored over a list, timed as "parse" (JSON.parse of the stored texts dominates it). */
+function storedAll(docs: Iterable<ObjectDoc>, d: LoaderDeps): StoredObject[] {
+  const stop = d.phases?.start('parse');
+  const out: StoredObject[] = [];
+  for (const x of docs) out.push(toStored(x, d.group));
+  stop?.();
+  return out;
 }
 
 function chunks<T>(xs: readonly T[]): T[][] {
@@ -102,6 +113,7 @@ const EXTERNAL_PROJECTION = { _id: 1, col: 1, 'meta.keys': 1, 'meta.org': 1, 'me
 
 /** Per (other group, key): organisations, count, last_seen. Copies released from `group` do not count. */
 async function countElsewhere(d: LoaderDeps, keys: string[], since: string): Promise<ExternalObservation[]> {
+  const stop = d.phases?.start('other groups');
   const wanted = new Set(keys);
   const rows = new Map<string, ExternalObservation & { orgs: Set<string> }>();
   for (const other of d.others) {
@@ -127,6 +139,7 @@ async function countElsewhere(d: LoaderDeps, keys: string[], since: string): Pro
       }
     }
   }
+  stop?.();
   return [...rows.values()].map(({ orgs, ...r }) => ({ ...r, organisations: [...orgs].sort() }));
 }
 
@@ -149,19 +162,19 @@ class IndexedStore implements CorrelationStore {
     const f = { col: { $in: this.d.inputCols }, ...afterFilter(after, until) } as Filter<ObjectDoc>;
     const docs = await this.c.find(f, { sort: { 'meta.added': 1, _id: 1 }, limit }).toArray();
     const last = docs[docs.length - 1];
-    return { objects: latestFirst(docs, this.d.group), last: last && { added: last.meta.added, key: last._id } };
+    return { objects: latestFirst(docs, this.d), last: last && { added: last.meta.added, key: last._id } };
   }
 
   async getByIds(_group: string, ids: string[]) {
-    return latest(await this.find('meta.id', ids)).map((x) => toStored(x, this.d.group));
+    return storedAll(latest(await this.find('meta.id', ids)), this.d);
   }
 
   async getLinksTouching(_group: string, ids: string[]) {
-    return latest(await this.find('meta.links', ids)).map((x) => toStored(x, this.d.group));
+    return storedAll(latest(await this.find('meta.links', ids)), this.d);
   }
 
   async getByObservableKeys(_group: string, keys: string[], since: string) {
-    return latest(await this.find('meta.keys', keys, { 'meta.added': { $gte: since } })).map((x) => toStored(x, this.d.group));
+    return storedAll(latest(await this.find('meta.keys', keys, { 'meta.added': { $gte: since } })), this.d);
   }
 
   countObservableKeysElsewhere(_group: string, keys: string[], since: string) {
@@ -170,9 +183,9 @@ class IndexedStore implements CorrelationStore {
 }
 
 /** New objects of a batch: one (the latest) version per id, in arrival order. */
-function latestFirst(docs: ObjectDoc[], group: string): StoredObject[] {
+function latestFirst(docs: ObjectDoc[], d: LoaderDeps): StoredObject[] {
   const keep = new Set(latest(docs));
-  return docs.filter((x) => keep.has(x)).map((x) => toStored(x, group));
+  return storedAll(docs.filter((x) => keep.has(x)), d);
 }
 
 class SnapshotStore implements CorrelationStore {
@@ -186,20 +199,23 @@ class SnapshotStore implements CorrelationStore {
 
   private load(): Promise<void> {
     this.loaded ??= (async () => {
+      const stop = this.d.phases?.start('snapshot read');
       const c = this.d.db.collection<ObjectDoc>('objects');
       const push = (m: Map<string, ObjectDoc[]>, k: string, doc: ObjectDoc) => {
         const l = m.get(k);
         if (l) l.push(doc);
         else m.set(k, [doc]);
       };
-      for await (const doc of c.find({ col: { $in: this.d.inputCols } } as Filter<ObjectDoc>)) {
+      const index = (doc: ObjectDoc) => {
         this.all.push(doc);
         const p = this.byId.get(doc.meta.id);
         if (!p || doc.meta.ver > p.meta.ver || (doc.meta.ver === p.meta.ver && doc.meta.added > p.meta.added)) this.byId.set(doc.meta.id, doc);
         for (const l of doc.meta.links ?? []) push(this.byLink, l, doc);
         for (const k of doc.meta.keys ?? []) push(this.byKey, k, doc);
-      }
+      };
+      for await (const doc of c.find({ col: { $in: this.d.inputCols } } as Filter<ObjectDoc>)) index(doc);
       this.all.sort(byAddedThenKey);
+      stop?.();
     })();
     return this.loaded;
   }
@@ -217,26 +233,26 @@ class SnapshotStore implements CorrelationStore {
     const docs: ObjectDoc[] = [];
     for (let i = lo; i < this.all.length && docs.length < limit && isAfter(this.all[i]!, after, until); i++) docs.push(this.all[i]!);
     const last = docs[docs.length - 1];
-    return { objects: latestFirst(docs, this.d.group), last: last && { added: last.meta.added, key: last._id } };
+    return { objects: latestFirst(docs, this.d), last: last && { added: last.meta.added, key: last._id } };
   }
 
   async getByIds(_group: string, ids: string[]) {
     await this.load();
-    return ids.map((id) => this.byId.get(id)).filter((x): x is ObjectDoc => !!x).map((x) => toStored(x, this.d.group));
+    return storedAll(ids.map((id) => this.byId.get(id)).filter((x): x is ObjectDoc => !!x), this.d);
   }
 
   async getLinksTouching(_group: string, ids: string[]) {
     await this.load();
     const hits = new Set<ObjectDoc>();
     for (const id of ids) for (const doc of this.byLink.get(id) ?? []) hits.add(doc);
-    return latest(hits).map((x) => toStored(x, this.d.group));
+    return storedAll(latest(hits), this.d);
   }
 
   async getByObservableKeys(_group: string, keys: string[], since: string) {
     await this.load();
     const hits = new Set<ObjectDoc>();
     for (const k of keys) for (const doc of this.byKey.get(k) ?? []) if (doc.meta.added >= since) hits.add(doc);
-    return latest(hits).map((x) => toStored(x, this.d.group));
+    return storedAll(latest(hits), this.d);
   }
 
   countObservableKeysElsewhere(_group: string, keys: string[], since: string) {

@@ -17,6 +17,7 @@ import type { IcsTechniques } from './attack-ics';
 import type { GroupCorrelationConfig } from './config';
 import { Graph, refsOf } from './graph';
 import { observableKeysOf } from './observables';
+import type { PhaseTimes } from './phases';
 import type { ComparisonsOf, ExternalObservation, RuleInput, StoredObject } from './types';
 
 export interface GraphLoader {
@@ -50,6 +51,7 @@ export interface PreloadOptions {
   ics: IcsTechniques;
   /** Reference instant of the run, for the recurrence window (ISO timestamp). */
   now: string;
+  phases?: PhaseTimes;
 }
 
 /** Reads what the rules need and returns their input. A handful of batched queries per hop. */
@@ -104,5 +106,8 @@ export async function loadRuleInput(
 
   const fresh = new Set(newObjects.map((o) => o.stix.id));
   const stored = [...known.values()].filter((o) => !fresh.has(o.stix.id));
-  return { group, graph: new Graph(group, newObjects, stored), external, comparisonsOf: opts.comparisonsOf, ics: opts.ics };
+  const stop = opts.phases?.start('graph build');
+  const graph = new Graph(group, newObjects, stored);
+  stop?.();
+  return { group, graph, external, comparisonsOf: opts.comparisonsOf, ics: opts.ics };
 }
