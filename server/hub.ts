@@ -162,7 +162,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     schedules: { correlation: config.correlationSchedule, 'status-cleanup': config.statusCleanupSchedule },
     leaseMs: config.jobLeaseSeconds * 1000,
   });
-  const jobsAdmin = jobsRouter({ jobs, db: d.db, groups, authenticate: authChain });
+  const jobsAdmin = jobsRouter({ jobs, db: d.db, groups, authenticate: authChain, audit });
 
   return {
     routers: [admin, jobsAdmin, router],

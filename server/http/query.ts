@@ -62,19 +62,26 @@ function parseVersions(value: string | undefined): VersionFilter {
 }
 
 /**
+ * The query as single strings: an unknown parameter (including `match[id][$ne]`, `__proto__`)
+ * or a repeated one is refused. Every endpoint of the hub reads its query through this.
  * @param query  req.query from Express's "simple" parser (keys kept literally, repeats as arrays)
  * @param allowed the parameters this endpoint takes
  */
-export function parseQuery(query: Record<string, unknown>, allowed: readonly Param[], pageSizeMax: number): ParsedQuery {
-  const raw: Partial<Record<Param, string>> = {};
+export function strictQuery<P extends string>(query: Record<string, unknown>, allowed: readonly P[]): Partial<Record<P, string>> {
+  const raw: Partial<Record<P, string>> = {};
   for (const key of Object.keys(query)) {
     if (!(allowed as readonly string[]).includes(key)) {
       bad('unknown_parameter', `Unknown query parameter "${key.slice(0, 64)}". This endpoint takes: ${allowed.join(', ') || 'none'}.`, key.slice(0, 64));
     }
     const value = query[key];
     if (typeof value !== 'string') bad('repeated_parameter', `Query parameter ${key} is given more than once; give it once (lists are comma-separated).`, key);
-    raw[key as Param] = value;
+    raw[key as P] = value;
   }
+  return raw;
+}
+
+export function parseQuery(query: Record<string, unknown>, allowed: readonly Param[], pageSizeMax: number): ParsedQuery {
+  const raw = strictQuery(query, allowed);
   const out: ParsedQuery = { versions: parseVersions(raw['match[version]']), versionGiven: raw['match[version]'] !== undefined };
   if (raw.added_after !== undefined) {
     const t = normaliseTimestamp(raw.added_after, 6);

@@ -9,6 +9,8 @@ import { principalOf } from '../auth/middleware';
 import { isAdmin } from '../auth/permissions';
 import { BadRequest, NotFound } from '../errors';
 import { negotiate, sendTaxii } from '../http/taxii';
+import { strictQuery } from '../http/query';
+import type { AuditLog } from '../taxii/audit';
 import type { Database } from '../storage/database';
 import type { TrustGroups } from '../taxii/groups';
 import { RunsRepository, type RunDoc } from './runs';
@@ -19,6 +21,7 @@ export interface JobsRouteDeps {
   db: Database;
   groups: TrustGroups;
   authenticate: RequestHandler[];
+  audit: AuditLog;
 }
 
 export function runResource(r: RunDoc) {
@@ -34,12 +37,6 @@ export function runResource(r: RunDoc) {
   };
 }
 
-function one(v: unknown, name: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new BadRequest('invalid_parameter', `Give ${name} once.`, { parameter: name });
-  return v;
-}
-
 export function jobsRouter(d: JobsRouteDeps): Router {
   const r = Router({ strict: false });
   const pre = [...d.authenticate, negotiate];
@@ -51,12 +48,12 @@ export function jobsRouter(d: JobsRouteDeps): Router {
   r.get('/:root/admin/jobs/runs/', ...pre, async (req, res) => {
     const root = req.params.root as string;
     await adminGroup(res, root);
-    const q = req.query as Record<string, unknown>;
-    const job = one(q.job, 'job');
+    const q = strictQuery(req.query as Record<string, unknown>, ['job', 'limit']);
+    const job = q.job;
     if (job !== undefined && !(JOBS as readonly string[]).includes(job)) {
       throw new BadRequest('invalid_parameter', `job must be one of ${JOBS.join(', ')}.`, { parameter: 'job' });
     }
-    const limitText = one(q.limit, 'limit') ?? '20';
+    const limitText = q.limit ?? '20';
     const limit = Number(limitText);
     if (!/^\d+$/.test(limitText) || limit < 1 || limit > 100) {
       throw new BadRequest('invalid_parameter', 'limit must be an integer from 1 to 100.', { parameter: 'limit' });
@@ -70,10 +67,11 @@ export function jobsRouter(d: JobsRouteDeps): Router {
     await adminGroup(res, root);
     const job = req.params.job as string;
     if (!(JOBS as readonly string[]).includes(job)) throw new NotFound(`There is no job "${job}".`);
-    const full = one((req.query as Record<string, unknown>).full, 'full');
+    const { full } = strictQuery(req.query as Record<string, unknown>, ['full']);
     if (full !== undefined && full !== 'true' && full !== 'false') {
       throw new BadRequest('invalid_parameter', 'full must be true or false.', { parameter: 'full' });
     }
+    await d.audit.record(root, principalOf(res), 'jobs.triggered', { job, full: full === 'true' });
     const run = await d.jobs.run(job as JobName, root, 'api', { full: full === 'true' });
     sendTaxii(res, 200, runResource(run));
   });

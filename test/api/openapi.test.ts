@@ -374,7 +374,7 @@ describe('job administration', () => {
 
   it('describes the 400 of full, and the 401, 404 and 406 of running a job', async () => {
     expect(json(await runJob('correlation', { query: '?full=yes' })).error_code).toBe('invalid_parameter');
-    expect(json(await runJob('correlation', { query: '?full=true&full=true' })).error_code).toBe('invalid_parameter');
+    expect(json(await runJob('correlation', { query: '?full=true&full=true' })).error_code).toBe('repeated_parameter');
     expect((await runJob('correlation', { token: writer })).status).toBe(404);
     expect((await runJob('correlation', { token: reader })).status).toBe(404);
     expect((await runJob('no-such-job')).status).toBe(404);
@@ -390,17 +390,21 @@ describe('job administration', () => {
     expect(two.map((r) => r.job)).toEqual(['status-cleanup', 'status-cleanup']);
     expect(two[0]!.started >= two[1]!.started).toBe(true);
     expect(json(await call('get', runs, { token: admin })).runs.length).toBeGreaterThanOrEqual(2);
-    // Unknown parameters are ignored here, unlike on the TAXII endpoints.
-    expect((await call('get', `${runs}?colour=red`, { token: admin })).status).toBe(200);
+    // Unknown parameters are refused here too, as on the TAXII endpoints.
+    expect(json(await call('get', `${runs}?colour=red`, { token: admin })).error_code).toBe('unknown_parameter');
   });
 
-  it.each([['job=nope'], ['limit=0'], ['limit=101'], ['limit=1.5'], ['limit='], ['job=correlation&job=status-cleanup']])(
-    'describes the 400 of runs?%s',
-    async (query) => {
-      const res = await call('get', `${runs}?${query}`, { token: admin });
-      expect([res.status, json(res).error_code]).toEqual([400, 'invalid_parameter']);
-    },
-  );
+  it.each([
+    ['job=nope', 'invalid_parameter'],
+    ['limit=0', 'invalid_parameter'],
+    ['limit=101', 'invalid_parameter'],
+    ['limit=1.5', 'invalid_parameter'],
+    ['limit=', 'invalid_parameter'],
+    ['job=correlation&job=status-cleanup', 'repeated_parameter'],
+  ])('describes the 400 of runs?%s', async (query, code) => {
+    const res = await call('get', `${runs}?${query}`, { token: admin });
+    expect([res.status, json(res).error_code]).toEqual([400, code]);
+  });
 
   it('describes the 404 of the run history for a non-admin, and 401 and 406', async () => {
     expect((await call('get', runs)).status).toBe(404);

@@ -122,6 +122,14 @@ describe('audit log', () => {
     expect(euLog.body.entries.some((e: { event: string }) => e.event === 'objects.received')).toBe(true);
   });
 
+  it('records a job run triggered over the API', async () => {
+    await coAdmin.post('/colombia/admin/jobs/status-cleanup/run', '').expect(200);
+    const res = await coAdmin.get('/colombia/admin/audit/?limit=1000').expect(200);
+    const triggered = res.body.entries.filter((e: { event: string }) => e.event === 'jobs.triggered');
+    expect(triggered).toHaveLength(1);
+    expect(triggered[0]).toMatchObject({ subject: 'admin-co', details: { job: 'status-cleanup', full: false } });
+  });
+
   it('is not readable by non-admins nor by another group\'s admins (404)', async () => {
     await co.get('/colombia/admin/audit/').expect(404);
     await euAdmin.get('/colombia/admin/audit/').expect(404);
