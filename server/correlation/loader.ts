@@ -11,7 +11,7 @@
  *   large `$in` is evaluated value by value): one pass over the group's input collections, then
  *   every call is answered from memory. A run costs one scan instead of eight.
  */
-import type { Collection, Db, Filter } from 'mongodb';
+import { BSON, type Collection, type Db, type Filter } from 'mongodb';
 import type { ObjectDoc } from '../storage/objects';
 import type { Checkpoint } from '../jobs/runs';
 import type { GraphLoader } from './preload';
@@ -21,6 +21,10 @@ import type { ExternalObservation, StixObject, StoredObject } from './types';
 export type LoaderStrategy = 'indexed' | 'snapshot';
 
 const CHUNK = 1000;
+/** Documents per snapshot batch (~1 KB each): small enough to overlap, large enough to be few round trips. */
+const SNAPSHOT_BATCH = 5000;
+/** Fields the snapshot never reads; left on the server (less to send, decode and hold). */
+const SNAPSHOT_PROJECTION = { col: 0, 'meta.type': 0, 'meta.sv': 0, 'meta.verRaw': 0, 'meta.sub': 0, 'meta.restricted': 0 } as const;
 
 export interface CorrelationStore extends GraphLoader {
   /** Objects of the input collections after `after` and before `until`, in (date_added, key) order. */
@@ -213,7 +217,22 @@ class SnapshotStore implements CorrelationStore {
         for (const l of doc.meta.links ?? []) push(this.byLink, l, doc);
         for (const k of doc.meta.keys ?? []) push(this.byKey, k, doc);
       };
-      for await (const doc of c.find({ col: { $in: this.d.inputCols } } as Filter<ObjectDoc>)) index(doc);
+      // Raw batches, decoded here while the server already produces the next one: on FerretDB the
+      // scan is the bulk of a run, and this overlaps our decoding and indexing with it.
+      const cursor = c.find({ col: { $in: this.d.inputCols } } as Filter<ObjectDoc>, { raw: true, batchSize: SNAPSHOT_BATCH, projection: SNAPSHOT_PROJECTION });
+      try {
+        let more = cursor.hasNext();
+        while (await more) {
+          const batch = cursor.readBufferedDocuments() as unknown as Uint8Array[];
+          more = cursor.hasNext();
+          more.catch(() => undefined); // awaited on the next turn; a failure meanwhile is not unhandled
+          // Let the driver send the getMore before this batch is decoded.
+          await new Promise((resolve) => setImmediate(resolve));
+          for (const bytes of batch) index(BSON.deserialize(bytes) as ObjectDoc);
+        }
+      } finally {
+        await cursor.close();
+      }
       this.all.sort(byAddedThenKey);
       stop?.();
     })();
