@@ -228,8 +228,12 @@ async function main() {
     console.log(`incremental run: ${manifest.fresh} new objects over ${manifest.existing} stored, strategy ${reports[0]!.strategy}, ${embedded.kind}, ${os.cpus().length} CPUs, load average after ${loadavg()}`);
     console.log(`median of ${runs}: ${med.toFixed(1)} s (runs ${reports.map((x) => (x.ms / 1000).toFixed(1)).join(', ')}); ` +
       `peak RSS ${Math.max(...reports.map((x) => x.peakMb))} MB${server ? ` + database server ${Math.max(...reports.map((x) => x.dbPeakMb ?? 0))} MB` : ''}`);
-    console.log(`${med < TARGET_S ? 'PASS' : 'FAIL'}: median ${med.toFixed(1)} s ${med < TARGET_S ? '<' : '>='} ${TARGET_S} s target (issue 6)`);
-    if (med >= TARGET_S) process.exitCode = 1;
+    if (manifest.existing !== 100_000 || manifest.fresh !== 10_000 || process.env.BENCH_STRATEGY) {
+      console.log(`NO VERDICT: the ${TARGET_S} s target (issue 6) is for 10000 new objects over 100000 stored, strategy as detected`);
+    } else {
+      console.log(`${med < TARGET_S ? 'PASS' : 'FAIL'}: median ${med.toFixed(1)} s ${med < TARGET_S ? '<' : '>='} ${TARGET_S} s target (issue 6)`);
+      if (med >= TARGET_S) process.exitCode = 1;
+    }
   } finally {
     await db.close();
     await embedded.stop();
