@@ -7,29 +7,15 @@
  * Uses MONGODB_URI; without it, the embedded database in PUENTE_DATA_DIR (stop the hub first:
  * two embedded servers must not share the same files).
  */
-import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../server/config';
-import { Database } from '../server/storage/database';
-import { REPO_ROOT, startEmbeddedDatabase, type EmbeddedDatabase } from '../server/storage/embedded';
+import type { Database } from '../server/storage/database';
+import { withCliDatabase } from '../server/storage/embedded';
 import { CollectionsRepository } from '../server/storage/collections';
 import { createCollection, createGroup, setSharingPolicy } from '../server/admin';
 
-async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
-  const config = loadConfig(process.env);
-  let embedded: EmbeddedDatabase | undefined;
-  let uri = config.mongodbUri;
-  if (!uri) {
-    embedded = await startEmbeddedDatabase({ dataDir: path.resolve(REPO_ROOT, config.dataDir) });
-    uri = embedded.uri;
-  }
-  const db = await Database.connect(uri, config.dbPrefix);
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-    await embedded?.stop();
-  }
+function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
+  return withCliDatabase(loadConfig(process.env), work);
 }
 
 export function adminProgram(): Command {

@@ -4,36 +4,24 @@
  * (so it never overlaps a scheduled run), and prints the run record. --full ignores the
  * checkpoint and goes over everything again; alerts already stored are kept, none duplicated.
  */
-import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/logger';
 import { createMetrics } from '../server/metrics';
-import { Database } from '../server/storage/database';
-import { startEmbeddedDatabase, REPO_ROOT, type EmbeddedDatabase } from '../server/storage/embedded';
+import { withCliDatabase } from '../server/storage/embedded';
 import { buildHub } from '../server/hub';
 
 async function main() {
   const opts = new Command().requiredOption('--group <name>').option('--full', 'ignore the checkpoint', false).parse().opts<{ group: string; full: boolean }>();
   const config = loadConfig(process.env);
   const log = createLogger(config.logLevel);
-  let embedded: EmbeddedDatabase | undefined;
-  let uri = config.mongodbUri;
-  if (!uri) {
-    embedded = await startEmbeddedDatabase({ dataDir: path.resolve(REPO_ROOT, config.dataDir) });
-    uri = embedded.uri;
-  }
-  const db = await Database.connect(uri, config.dbPrefix);
-  try {
+  await withCliDatabase(config, async (db) => {
     const hub = await buildHub({ config, log, metrics: createMetrics(false), db });
     const run = await hub.jobs.run('correlation', opts.group, 'cli', { full: opts.full });
     process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
     await hub.stop();
     process.exitCode = run.outcome === 'ok' ? 0 : 1;
-  } finally {
-    await db.close();
-    await embedded?.stop();
-  }
+  });
 }
 
 main().catch((err) => {

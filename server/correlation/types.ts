@@ -5,6 +5,7 @@
 
 export type { Tlp } from '../auth/tlp';
 import type { Tlp } from '../auth/tlp';
+import type { Comparison, PatternValue } from '../stix/pattern';
 
 /** A STIX object as stored: never modified by correlation. */
 export type StixObject = Record<string, unknown> & { id: string; type: string };
@@ -48,24 +49,7 @@ export interface AlertDraft {
   meta: { tlp: Tlp | null; readers: string[] };
 }
 
-// The contract of server/stix/pattern (extractComparisons), restated so the rules compile on their own.
-export type PatternValue =
-  | { type: 'string'; value: string }
-  | { type: 'int'; value: number }
-  | { type: 'float'; value: number }
-  | { type: 'bool'; value: boolean }
-  | { type: 'timestamp'; value: string }
-  | { type: 'binary'; value: string }
-  | { type: 'hex'; value: string }
-  | { type: 'set'; value: PatternValue[] };
-
-export interface Comparison {
-  objectType: string;
-  path: (string | number | '*')[];
-  op: '=' | '!=' | '>' | '<' | '>=' | '<=' | 'IN' | 'LIKE' | 'MATCHES' | 'ISSUBSET' | 'ISSUPERSET' | 'EXISTS';
-  negated: boolean;
-  value: PatternValue | null;
-}
+export type { Comparison, PatternValue };
 
 /** Parses a STIX pattern into its comparisons; null when the pattern does not parse. */
 export type ComparisonsOf = (pattern: string) => Comparison[] | null;

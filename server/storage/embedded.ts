@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { Database } from './database';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const WRAPPER_DIR = path.join(REPO_ROOT, 'scripts', 'ferretdb');
@@ -170,4 +171,27 @@ export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<Embe
   const dir = path.resolve(opts.dataDir, 'ferretdb');
   fs.mkdirSync(dir, { recursive: true });
   return startFerretDb(dir);
+}
+
+/**
+ * For command-line tools: the database of `MONGODB_URI`, or else the embedded one on the hub's
+ * data folder (the hub must be stopped: two embedded servers must not share the same files).
+ */
+export async function withCliDatabase<T>(
+  config: { mongodbUri?: string; dataDir: string; dbPrefix: string },
+  work: (db: Database) => Promise<T>,
+): Promise<T> {
+  let embedded: EmbeddedDatabase | undefined;
+  let uri = config.mongodbUri;
+  if (!uri) {
+    embedded = await startEmbeddedDatabase({ dataDir: path.resolve(REPO_ROOT, config.dataDir) });
+    uri = embedded.uri;
+  }
+  const db = await Database.connect(uri, config.dbPrefix);
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+    await embedded?.stop();
+  }
 }
