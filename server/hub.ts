@@ -88,7 +88,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
         { groups: groupNames },
         'auth.development_principal: PUENTE_JWKS_PATH is not set; every request acts as the development principal (loopback only)',
       );
-      auth = developmentAuthenticate(() => groupNames);
+      auth = developmentAuthenticate(async () => (await groups.all()).map((g) => g.name));
     }
   }
 

@@ -4,6 +4,7 @@
  * `X-Puente-Development-Principal` on every answer) and holds every role in every group.
  */
 import type { RequestHandler } from 'express';
+import { Unauthenticated } from '../errors';
 import type { Principal, Role } from './principal';
 
 export const DEVELOPMENT_ORGANISATION = 'identity--00000000-0000-4000-8000-00000000de00';
@@ -18,10 +19,16 @@ export function developmentPrincipal(groups: readonly string[]): Principal {
   };
 }
 
-export function developmentAuthenticate(groups: () => readonly string[]): RequestHandler {
-  return (_req, res, next) => {
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/** Only for callers on this machine: anyone else gets a 401, as without a token. */
+export function developmentAuthenticate(groups: () => Promise<readonly string[]>): RequestHandler {
+  return async (req, res, next) => {
+    if (!LOOPBACK.test(req.socket.remoteAddress ?? '') || req.get('x-forwarded-for') !== undefined) {
+      throw new Unauthenticated('missing_token', 'This hub runs without PUENTE_JWKS_PATH and answers only callers on its own machine.');
+    }
     res.setHeader('X-Puente-Development-Principal', 'true');
-    res.locals.principal = developmentPrincipal(groups());
+    res.locals.principal = developmentPrincipal(await groups());
     next();
   };
 }

@@ -72,6 +72,13 @@ function crossCheck(c: Record<string, unknown>): void {
   }
   if (!c.allowHs256 && c.hs256Secret) bad('PUENTE_HS256_SECRET', 'is set but PUENTE_ALLOW_HS256 is off');
   if (!/^[A-Za-z0-9_-]{1,20}$/.test(c.dbPrefix as string)) bad('PUENTE_DB_PREFIX', 'use a-z, 0-9, _ or -, up to 20');
+  // The development principal holds every role: never on a reachable address.
+  if (!c.jwksPath && !isLoopback(c.host as string)) {
+    bad('PUENTE_JWKS_PATH', `is required when PUENTE_HOST (${c.host as string}) is not a loopback address: without it every caller would act as the development principal`);
+  }
+  if (!/^identity--[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(c.puenteIdentity as string)) {
+    bad('PUENTE_IDENTITY', 'must be a STIX identity id (identity--<uuid>, lower case)');
+  }
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

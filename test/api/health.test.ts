@@ -38,6 +38,16 @@ describe('health, readiness and metrics', () => {
     expect(res.text).toContain('puente_job_runs_total');
   });
 
+  it('answers the development principal only to callers on this machine, not to forwarded requests', async () => {
+    await request(t.app).get('/taxii2/').set('Accept', 'application/taxii+json;version=2.1').expect(200);
+    const res = await request(t.app)
+      .get('/taxii2/')
+      .set('Accept', 'application/taxii+json;version=2.1')
+      .set('X-Forwarded-For', '203.0.113.9')
+      .expect(401);
+    expect(res.headers['x-puente-development-principal']).toBeUndefined();
+  });
+
   it('sends helmet headers and no X-Powered-By', async () => {
     const res = await request(t.app).get('/healthz');
     expect(res.headers['x-powered-by']).toBeUndefined();

@@ -28,15 +28,21 @@ const needs: Record<string, Record<string, string>> = {
   PUENTE_PAGE_SIZE_DEFAULT: { PUENTE_PAGE_SIZE_MAX: '100000' },
   PUENTE_PAGE_SIZE_MAX: { PUENTE_PAGE_SIZE_DEFAULT: '1' },
   PUENTE_DB_PREFIX: {},
+  PUENTE_HOST: { PUENTE_JWKS_PATH: 'jwks.json' },
 };
 
 describe('configuration', () => {
   it.each((SETTINGS as readonly Setting[]).map((s) => [s.env, s]))('reads %s from the environment', (env, s) => {
     const { raw, value } = sample(s);
     const extra = needs[env] ?? {};
-    const rawValue = env === 'PUENTE_DB_PREFIX' ? 'prefix7' : env === 'PUENTE_TRUST_GROUPS' ? 'alpha,beta' : raw;
+    const special: Record<string, string> = {
+      PUENTE_DB_PREFIX: 'prefix7',
+      PUENTE_TRUST_GROUPS: 'alpha,beta',
+      PUENTE_IDENTITY: 'identity--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+    };
+    const rawValue = special[env] ?? raw;
     const config = loadConfig({ ...extra, [env]: rawValue }) as unknown as Record<string, unknown>;
-    const expected = env === 'PUENTE_DB_PREFIX' ? 'prefix7' : value;
+    const expected = env in special && env !== 'PUENTE_TRUST_GROUPS' ? special[env] : value;
     expect(config[s.key]).toEqual(expected);
   });
 
@@ -56,6 +62,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ PUENTE_TLS_CERT: 'a.pem' })).toThrow(/give both/);
     expect(() => loadConfig({ PUENTE_ALLOW_HS256: 'true', PUENTE_HS256_SECRET: 'short' })).toThrow(/PUENTE_HS256_SECRET/);
     expect(() => loadConfig({ PUENTE_PAGINATION_SECRET: 'short' })).toThrow(/PUENTE_PAGINATION_SECRET/);
+  });
+
+  it('refuses a reachable address without PUENTE_JWKS_PATH (the development principal holds every role)', () => {
+    expect(() => loadConfig({ PUENTE_HOST: '0.0.0.0', PUENTE_TLS_CERT: 'c.pem', PUENTE_TLS_KEY: 'k.pem' })).toThrow(/PUENTE_JWKS_PATH/);
+    expect(loadConfig({ PUENTE_HOST: '0.0.0.0', PUENTE_TLS_CERT: 'c.pem', PUENTE_TLS_KEY: 'k.pem', PUENTE_JWKS_PATH: 'j.json' }).host).toBe('0.0.0.0');
+  });
+
+  it('refuses a PUENTE_IDENTITY that is not an identity id', () => {
+    expect(() => loadConfig({ PUENTE_IDENTITY: 'not-an-identity' })).toThrow(/PUENTE_IDENTITY/);
   });
 
   it('is frozen', () => {
