@@ -113,16 +113,21 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
       const links = linkEndsOf(stix);
       return { ...(keys.length ? { keys } : {}), ...(links.length ? { links } : {}) };
     },
-    onStored: async ({ principal, group, collection, docs }) => {
-      await audit.record(group, principal, 'objects.added', {
-        collection: collection._id,
-        count: docs.length,
-        ids: docs.slice(0, 100).map((x) => x.meta.id),
-      });
+    onStored: async ({ principal, group, collection, docs, stored }) => {
+      if (stored.length) {
+        // Ids of restricted (AMBER/RED) objects stay out of the audit log that other organisations' admins read.
+        const open = stored.filter((x) => !x.meta.restricted);
+        await audit.record(group, principal, 'objects.added', {
+          collection: collection._id,
+          count: stored.length,
+          restricted: stored.length - open.length,
+          ids: open.slice(0, 100).map((x) => x.meta.id),
+        });
+      }
       await releases.applyPolicy(principal, group, collection, docs);
     },
-    onDeleted: async ({ principal, group, collection, id, versions }) => {
-      await audit.record(group, principal, 'objects.deleted', { collection, id, versions });
+    onDeleted: async ({ principal, group, collection, id, versions, restricted }) => {
+      await audit.record(group, principal, 'objects.deleted', restricted ? { collection, restricted: true } : { collection, id, versions });
     },
   });
   const authChain = [auth, rateLimit(config.rateLimitPerMinute), audit.tokenUse()];

@@ -16,6 +16,13 @@ export function nowMicros(): bigint {
   return t;
 }
 
+/** Reserves `n` consecutive values; returns the first. No other call in this process gets any of them. */
+export function reserveMicros(n: number): bigint {
+  const first = nowMicros();
+  lastMicros = first + BigInt(Math.max(n, 1) - 1);
+  return first;
+}
+
 export function formatMicros(micros: bigint): string {
   const ms = Number(micros / 1000n);
   const frac = (micros % 1_000_000n).toString().padStart(6, '0');

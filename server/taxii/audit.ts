@@ -38,7 +38,9 @@ export class AuditLog {
         const root = req.path.split('/')[1] ?? '';
         if (!memberOf(p, root)) return;
         const list = this.buffer.get(root) ?? [];
-        list.push({ p, method: req.method, path: req.path.slice(0, 200), status: res.statusCode });
+        // The route, not the path: object ids in paths would tell admins what others looked at.
+        const route = req.route?.path ? `${req.baseUrl}${req.route.path as string}` : '(unmatched)';
+        list.push({ p, method: req.method, path: route, status: res.statusCode });
         this.buffer.set(root, list);
       });
       next();

@@ -11,7 +11,7 @@ import { BadRequest, Forbidden, NotFound } from '../errors';
 import type { Principal } from '../auth/principal';
 import { canRead, canWrite } from '../auth/permissions';
 import { releasable } from '../auth/tlp';
-import { formatMicros, nowMicros } from '../storage/clock';
+import { formatMicros, reserveMicros } from '../storage/clock';
 import { collectionId, type CollectionDoc } from '../storage/collections';
 import type { ObjectDoc } from '../storage/objects';
 import type { Logger } from '../logger';
@@ -37,7 +37,7 @@ export class Releases {
     const target = await this.groups.get(to);
     if (!target) return 0;
     const col = collectionId(to, 'released-in');
-    let micros = nowMicros();
+    let micros = reserveMicros(docs.length);
     const done = target.objects.beginWrite(formatMicros(micros));
     try {
       const copies: ObjectDoc[] = docs.map((d) => {
@@ -106,11 +106,13 @@ export class Releases {
     if (!collection.releaseTo?.length) return;
     const eligible = docs.filter((d) => POLICY_TLP.has(d.meta.tlp) && d.meta.readers.length === 0);
     if (eligible.length === 0) return;
+    let copied = 0;
     for (const t of collection.releaseTo) {
       if (t === group) continue;
       const n = await this.copy(group, eligible, t);
-      await this.audit.record(t, p, 'objects.received', { from: group, policy: collection.alias, count: n });
+      copied += n;
+      if (n) await this.audit.record(t, p, 'objects.received', { from: group, policy: collection.alias, count: n });
     }
-    await this.audit.record(group, p, 'objects.released', { collection: collection._id, policy: true, to: collection.releaseTo, count: eligible.length });
+    if (copied) await this.audit.record(group, p, 'objects.released', { collection: collection._id, policy: true, to: collection.releaseTo, count: eligible.length });
   }
 }

@@ -8,7 +8,7 @@ import { Forbidden, NotFound } from '../errors';
 import type { Principal } from '../auth/principal';
 import { canRead, canWrite, isAdmin, memberOf } from '../auth/permissions';
 import { visibilityOf } from '../auth/tlp';
-import { dateAdded, formatMicros, nowMicros } from '../storage/clock';
+import { dateAdded, formatMicros, reserveMicros } from '../storage/clock';
 import type { CollectionDoc } from '../storage/collections';
 import { objectKey, type ObjectDoc, type ObjectMeta, type Page } from '../storage/objects';
 import type { StatusDetail, StatusDoc } from '../storage/status';
@@ -35,14 +35,17 @@ export interface ServiceDeps {
   /** Called after objects are stored (sharing policy, audit), before the client is answered. */
   onStored?: (event: StoredEvent) => Promise<void>;
   /** Called after a delete, before the client is answered (audit). */
-  onDeleted?: (event: { principal: Principal; group: string; collection: string; id: string; versions: string[] }) => Promise<void>;
+  onDeleted?: (event: { principal: Principal; group: string; collection: string; id: string; versions: string[]; restricted: boolean }) => Promise<void>;
 }
 
 export interface StoredEvent {
   principal: Principal;
   group: string;
   collection: CollectionDoc;
+  /** Every accepted object of the request (new and already stored). */
   docs: ObjectDoc[];
+  /** Those of `docs` that this request stored. */
+  stored: ObjectDoc[];
 }
 
 export type ObjectsEndpoint = 'objects' | 'manifest' | 'object' | 'versions';
@@ -158,7 +161,8 @@ export class TaxiiService {
   async status(p: Principal, name: string, statusId: string) {
     const g = await this.group(p, name);
     const s = await g.status.get(statusId);
-    if (!s || (s.org !== p.organisation && !isAdmin(p, name))) throw new NotFound(`There is no status "${statusId.slice(0, 64)}".`);
+    // Only the submitting organisation: a status lists ids, restricted ones included.
+    if (!s || s.org !== p.organisation) throw new NotFound(`There is no status "${statusId.slice(0, 64)}".`);
     return statusResource(s);
   }
 
@@ -175,8 +179,9 @@ export class TaxiiService {
     const docs: ObjectDoc[] = [];
     const failures: StatusDetail[] = [];
     const accepted: { doc: ObjectDoc; verdict: ObjectVerdict }[] = [];
-    let micros = nowMicros();
+    let micros = reserveMicros(objects.length);
     const firstAdded = formatMicros(micros);
+    const keys = new Set<string>();
     for (let i = 0; i < objects.length; i++) {
       const verdict = verdicts[i]!;
       const stix = objects[i] as Record<string, unknown>;
@@ -210,7 +215,9 @@ export class TaxiiService {
       // Objects without a version (SCOs) are identified by their content, so a re-post is a no-op.
       const versionPart = version ? meta.ver : `h:${crypto.createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
       const doc: ObjectDoc = { _id: objectKey(colId, id, versionPart), col: colId, raw, meta };
-      docs.push(doc);
+      // The same object twice in one envelope is stored once.
+      if (!keys.has(doc._id)) docs.push(doc);
+      keys.add(doc._id);
       accepted.push({ doc, verdict });
     }
     const done = g.objects.beginWrite(firstAdded);
@@ -222,7 +229,7 @@ export class TaxiiService {
     }
     const successes: StatusDetail[] = accepted.map(({ doc, verdict }) => {
       const notes = [
-        existing.has(doc._id) ? 'already stored; the stored copy was kept' : '',
+        existing.has(doc._id) ? 'already stored; the stored copy was kept' : docs.includes(doc) ? '' : 'repeated in this envelope; stored once',
         verdict.warnings.length ? `warnings: ${verdict.warnings.map((w) => `${w.path} ${w.message}`).join('; ')}` : '',
       ].filter(Boolean);
       return { id: doc.meta.id, version: doc.meta.verRaw, ...(notes.length ? { message: notes.join('. ') } : {}) };
@@ -252,7 +259,9 @@ export class TaxiiService {
       expires: new Date(Date.now() + this.d.statusRetentionHours * 3600_000),
     };
     await g.status.insert(status);
-    if (stored.length && this.d.onStored) await this.d.onStored({ principal: p, group: name, collection: c, docs: stored });
+    // All accepted objects, re-posts included: a sharing-policy release that a crash interrupted
+    // is completed by re-posting (releases are idempotent).
+    if (docs.length && this.d.onStored) await this.d.onStored({ principal: p, group: name, collection: c, docs, stored });
     return statusResource(status);
   }
 
@@ -279,7 +288,7 @@ export class TaxiiService {
     const deleted = await g.objects.deleteByKeys(mine.map((d) => d._id));
     this.d.log.info({ group: name, collection: colId, subject: p.subject, id, deleted }, 'objects.deleted');
     const versions = mine.map((d) => d.meta.verRaw);
-    await this.d.onDeleted?.({ principal: p, group: name, collection: colId, id, versions });
+    await this.d.onDeleted?.({ principal: p, group: name, collection: colId, id, versions, restricted: mine.some((d) => d.meta.restricted) });
     return { deleted, versions };
   }
 }

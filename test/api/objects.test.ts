@@ -50,6 +50,16 @@ describe('adding objects', () => {
     expect(versions.body.versions).toEqual([obj.modified]);
   });
 
+  it('stores an object repeated in one envelope once, and reports both as successes', async () => {
+    const obj = malware();
+    const res = await c.post(`${base()}/objects/`, { objects: [obj, obj] }).expect(202);
+    expect(res.body.success_count).toBe(2);
+    expect(res.body.successes[0].message).toBeUndefined();
+    expect(res.body.successes[1].message).toMatch(/repeated in this envelope/);
+    const versions = await c.get(`${base()}/objects/${obj.id}/versions/`).expect(200);
+    expect(versions.body.versions).toEqual([obj.modified]);
+  });
+
   it('de-duplicates objects without a version (SCOs) by content', async () => {
     const ip = { type: 'ipv4-addr', spec_version: '2.1', id: 'ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd', value: '198.51.100.3' };
     await c.post(`${base()}/objects/`, { objects: [ip] }).expect(202);

@@ -122,6 +122,18 @@ describe('audit log', () => {
     expect(euLog.body.entries.some((e: { event: string }) => e.event === 'objects.received')).toBe(true);
   });
 
+  it('keeps ids of AMBER and RED objects out of the audit log and out of other organisations\' reach through status', async () => {
+    const red = marked('red');
+    const added = await co.add('colombia', 'indicators', [red]);
+    await co.get(`/colombia/collections/${coIndicators}/objects/${red.id}/`).expect(200);
+    await t.hub.flushAudit();
+    const res = await coAdmin.get('/colombia/admin/audit/?limit=1000').expect(200);
+    expect(JSON.stringify(res.body)).not.toContain(red.id as string);
+    const peerAdmin = client(t.app, { Authorization: `Bearer ${kit.token(ORG_CO_MIN, { colombia: ['admin'] }, 'person', 'admin-min')}` });
+    await peerAdmin.get(`/colombia/status/${added.body.id}/`).expect(404);
+    await co.get(`/colombia/status/${added.body.id}/`).expect(200);
+  });
+
   it('records a job run triggered over the API', async () => {
     await coAdmin.post('/colombia/admin/jobs/status-cleanup/run', '').expect(200);
     const res = await coAdmin.get('/colombia/admin/audit/?limit=1000').expect(200);
