@@ -226,6 +226,14 @@ export class ObjectsRepository {
       .toArray();
   }
 
+  /** The latest visible version of each id in a collection (index col_id_ver). */
+  async findLatest(collection: string, ids: string[], viewer: Viewer): Promise<ObjectDoc[]> {
+    const docs = await this.objects.find(this.baseFilter({ collection, viewer, ids })).toArray();
+    const latest = new Map<string, ObjectDoc>();
+    for (const d of docs) if (!latest.has(d.meta.id) || d.meta.ver > latest.get(d.meta.id)!.meta.ver) latest.set(d.meta.id, d);
+    return [...latest.values()];
+  }
+
   /** Visible versions of one object with their text (for release). */
   async findVersionsWithRaw(collection: string, id: string, viewer: Viewer): Promise<ObjectDoc[]> {
     return this.objects.find(this.baseFilter({ collection, viewer, ids: [id] })).toArray();

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { Forbidden, NotFound } from '../errors';
 import type { Principal } from '../auth/principal';
 import { canRead, canWrite, isAdmin, memberOf } from '../auth/permissions';
-import { visibilityOf } from '../auth/tlp';
+import { tlpDefinedBy, tlpOf, visibilityOf, type Tlp } from '../auth/tlp';
 import { dateAdded, formatMicros, reserveMicros } from '../storage/clock';
 import type { CollectionDoc } from '../storage/collections';
 import { objectKey, type ObjectDoc, type ObjectMeta, type Page } from '../storage/objects';
@@ -176,6 +176,7 @@ export class TaxiiService {
     }
     const requestTimestamp = dateAdded();
     const { objects, verdicts } = this.d.validator.validateEnvelope(body);
+    const markings = await this.markingResolver(g, colId, objects, p.organisation);
     const docs: ObjectDoc[] = [];
     const failures: StatusDetail[] = [];
     const accepted: { doc: ObjectDoc; verdict: ObjectVerdict }[] = [];
@@ -197,7 +198,7 @@ export class TaxiiService {
       const added = formatMicros(micros++);
       const version = versionOf(stix);
       const id = String(stix.id).toLowerCase();
-      const vis = visibilityOf(stix, p.organisation);
+      const vis = visibilityOf(stix, p.organisation, markings.resolve);
       const meta: ObjectMeta = {
         id,
         type: String(stix.type),
@@ -228,7 +229,11 @@ export class TaxiiService {
       done();
     }
     const successes: StatusDetail[] = accepted.map(({ doc, verdict }) => {
+      const unknown = markings.unknownIn(JSON.parse(doc.raw) as Record<string, unknown>);
       const notes = [
+        unknown.length
+          ? `${unknown.join(', ')} is not in this envelope nor in this collection, so the hub cannot tell its TLP: the object is kept as TLP:AMBER (its organisation and x_puente_recipients only)`
+          : '',
         existing.has(doc._id) ? 'already stored; the stored copy was kept' : docs.includes(doc) ? '' : 'repeated in this envelope; stored once',
         verdict.warnings.length ? `warnings: ${verdict.warnings.map((w) => `${w.path} ${w.message}`).join('; ')}` : '',
       ].filter(Boolean);
@@ -263,6 +268,36 @@ export class TaxiiService {
     // is completed by re-posting (releases are idempotent).
     if (docs.length && this.d.onStored) await this.d.onStored({ principal: p, group: name, collection: c, docs, stored });
     return statusResource(status);
+  }
+
+  /**
+   * TLP of marking definitions that are not well known: from the envelope itself, else from the
+   * collection. A reference the hub cannot resolve counts as AMBER: unknown markings fail closed.
+   */
+  private async markingResolver(g: GroupStores, colId: string, objects: unknown[], organisation: string) {
+    const defined = new Map<string, Tlp | null>();
+    const refs = new Set<string>();
+    for (const o of objects) {
+      if (!o || typeof o !== 'object') continue;
+      const obj = o as Record<string, unknown>;
+      if (obj.type === 'marking-definition' && typeof obj.id === 'string') defined.set(obj.id, tlpDefinedBy(obj));
+      tlpOf(obj, (ref) => (refs.add(ref), null));
+    }
+    const missing = [...refs].filter((r) => !defined.has(r));
+    if (missing.length) {
+      for (const d of await g.objects.findLatest(colId, missing, { organisation })) {
+        defined.set(d.meta.id, tlpDefinedBy(JSON.parse(d.raw) as Record<string, unknown>));
+      }
+    }
+    const resolve = (ref: string): Tlp | null => (defined.has(ref) ? defined.get(ref)! : 'amber');
+    return {
+      resolve,
+      unknownIn: (obj: Record<string, unknown>) => {
+        const out: string[] = [];
+        tlpOf(obj, (ref) => (defined.has(ref) || out.push(ref), null));
+        return out;
+      },
+    };
   }
 
   /** TAXII 2.1 §5.7: deletes every visible version, or those named by match[version]/match[spec_version]. */

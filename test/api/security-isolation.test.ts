@@ -129,4 +129,28 @@ describe('TLP inside a trust group', () => {
     expect(seen).toContain(green.id);
     expect(seen).not.toContain(red.id);
   });
+
+  it('honours a TLP marking definition with its own id, posted in the same envelope', async () => {
+    const redDefinition = {
+      type: 'marking-definition',
+      spec_version: '2.1',
+      id: 'marking-definition--7c3b2a19-5d4e-4f6a-9b8c-1d2e3f4a5b6c',
+      created: '2026-01-01T00:00:00.000Z',
+      name: 'TLP:RED (CO-CERT copy)',
+      extensions: { 'extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d': { extension_type: 'property-extension', tlp_2_0: 'red' } },
+    };
+    const obj = indicator({ object_marking_refs: [redDefinition.id] });
+    const res = await co.add('colombia', 'indicators', [redDefinition, obj]);
+    expect(res.body.failures).toEqual([]);
+    await co.get(`/colombia/collections/${coIndicators}/objects/${obj.id}/`).expect(200);
+    await coOther.get(`/colombia/collections/${coIndicators}/objects/${obj.id}/`).expect(404);
+  });
+
+  it('keeps an object marked with an unknown marking definition as AMBER, and says so', async () => {
+    const obj = indicator({ object_marking_refs: ['marking-definition--0f0e0d0c-0b0a-4909-8807-060504030201'] });
+    const res = await co.add('colombia', 'indicators', [obj]);
+    expect(res.body.successes[0].message).toMatch(/TLP:AMBER/);
+    await coOther.get(`/colombia/collections/${coIndicators}/objects/${obj.id}/`).expect(404);
+    await co.get(`/colombia/collections/${coIndicators}/objects/${obj.id}/`).expect(200);
+  });
 });
