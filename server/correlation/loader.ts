@@ -113,6 +113,12 @@ function isAfter(d: ObjectDoc, after: Checkpoint | undefined, until: string): bo
 const byAddedThenKey = (a: ObjectDoc, b: ObjectDoc) =>
   a.meta.added < b.meta.added ? -1 : a.meta.added > b.meta.added ? 1 : a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
 
+/**
+ * Another group's reports count only when TLP:CLEAR: even a count tells the asking group that
+ * someone holds a report, and GREEN, unmarked and stricter data stay in their own community.
+ */
+const SHAREABLE = { 'meta.tlp': 'clear', 'meta.restricted': false } as const;
+
 const EXTERNAL_PROJECTION = { _id: 1, col: 1, 'meta.keys': 1, 'meta.org': 1, 'meta.added': 1, 'meta.origin': 1 } as const;
 
 /** Per (other group, key): organisations, count, last_seen. Copies released from `group` do not count. */
@@ -124,8 +130,8 @@ async function countElsewhere(d: LoaderDeps, keys: string[], since: string): Pro
     const c = other.db.collection<ObjectDoc>('objects');
     const filters: Filter<ObjectDoc>[] =
       d.strategy === 'indexed'
-        ? chunks(keys).map((k) => ({ 'meta.keys': { $in: k }, 'meta.added': { $gte: since } }) as Filter<ObjectDoc>)
-        : [{ 'meta.added': { $gte: since }, 'meta.keys.0': { $exists: true } } as Filter<ObjectDoc>];
+        ? chunks(keys).map((k) => ({ 'meta.keys': { $in: k }, 'meta.added': { $gte: since }, ...SHAREABLE }) as Filter<ObjectDoc>)
+        : [{ 'meta.added': { $gte: since }, 'meta.keys.0': { $exists: true }, ...SHAREABLE } as Filter<ObjectDoc>];
     const seen = new Set<string>();
     for (const f of filters) {
       for await (const doc of c.find(f, { projection: EXTERNAL_PROJECTION })) {

@@ -11,6 +11,7 @@ import type { StoredObject } from '../../server/correlation/types';
 import { startTestHub, type TestHub } from '../support/hub';
 import { client, type Client } from '../support/taxii';
 import { indicator, malware, stixId } from '../support/stix';
+import { TLP2_MARKING_IDS } from '../../server/auth/tlp';
 
 const ORG = 'identity--0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a';
 const GROUPS = ['alpha', 'beta'];
@@ -71,7 +72,12 @@ describe('correlation loader strategies', () => {
   beforeAll(async () => {
     await admin.add('alpha', 'indicators', [plant, m1, ind, targets, indicates, sighting]);
     await admin.add('alpha', 'indicators', [m2]);
-    await admin.add('beta', 'indicators', [indicator({ pattern: "[ipv4-addr:value = '203.0.113.9']" })]);
+    // Other groups count only with TLP:CLEAR; the GREEN and unmarked reports of beta stay in beta.
+    await admin.add('beta', 'indicators', [
+      indicator({ pattern: "[ipv4-addr:value = '203.0.113.9']", object_marking_refs: [TLP2_MARKING_IDS.clear] }),
+      indicator({ pattern: "[ipv4-addr:value = '203.0.113.9']", object_marking_refs: [TLP2_MARKING_IDS.green] }),
+      indicator({ pattern: "[ipv4-addr:value = '203.0.113.9']" }),
+    ]);
     // An alert in alpha's alerts collection: neither strategy may feed it back.
     const res = await admin.post('/alpha/admin/jobs/correlation/run', {}).expect(200);
     expect(res.body.counts.alerts_new).toBeGreaterThan(0);

@@ -77,13 +77,22 @@ describe('recurrence rule', () => {
     expect(run([obj({ type: 'ipv4-addr', value: '198.51.100.10' })], [], external)).toEqual([]);
   });
 
-  it('falls back to unrestricted evidence when restricted reports share no reader', () => {
+  it('does not count restricted reports that share no reader: no alert reveals they exist', () => {
     const a = ind("[ipv4-addr:value = '198.51.100.11']", { organisation: ORG_A, tlp: 'amber', readers: [ORG_A] });
     const b = ind("[ipv4-addr:value = '198.51.100.11']", { organisation: ORG_B, tlp: 'amber', readers: [ORG_B] });
     const c = obj({ type: 'ipv4-addr', value: '198.51.100.11' }, { organisation: ORG_C, tlp: 'green' });
-    const [alert] = run([a, b, c]);
-    expect(alert.stix.object_refs).toEqual([c.stix.id]);
-    expect(alert.meta).toEqual({ tlp: 'green', readers: [] });
+    expect(run([a, b, c])).toEqual([]);
+  });
+
+  it('counts and references only unrestricted reports when restricted ones share no reader', () => {
+    const a = ind("[ipv4-addr:value = '198.51.100.12']", { organisation: ORG_A, tlp: 'amber', readers: [ORG_A] });
+    const b = ind("[ipv4-addr:value = '198.51.100.12']", { organisation: ORG_B, tlp: 'amber', readers: [ORG_B] });
+    const c = obj({ type: 'ipv4-addr', value: '198.51.100.12' }, { organisation: ORG_C, tlp: 'green' });
+    const d = obj({ type: 'ipv4-addr', value: '198.51.100.12' }, { organisation: ORG_A, tlp: 'green' });
+    const [alert] = run([a, b, c, d]);
+    expect((alert!.stix.object_refs as string[]).sort()).toEqual([c.stix.id, d.stix.id].sort());
+    expect(alert!.meta).toEqual({ tlp: 'green', readers: [] });
+    expect(alert!.stix.x_puente_explanation).toMatch(/2 organisations/);
   });
 });
 

@@ -71,16 +71,19 @@ export const recurrence = (input: RuleInput, config: GroupCorrelationConfig): Al
       const t = Date.parse(d);
       return t <= anchor && t >= anchor - windowMs;
     };
-    const mine = (own.get(key) ?? []).filter((o) => inWindow(o.meta.date_added)).sort(byDateThenId);
+    const reported = (own.get(key) ?? []).filter((o) => inWindow(o.meta.date_added)).sort(byDateThenId);
+    // Counts and evidence come from one pool that the alert's audience can read in full: restricted
+    // reports join only when they all fit in the evidence and share a reader; otherwise only the
+    // unrestricted reports count, so the alert never reveals that restricted reports exist.
+    const mine =
+      reported.length <= maxEvidence && hasCommonReader(reported) ? reported : reported.filter((o) => o.meta.readers.length === 0);
     const theirs = (ext.get(key) ?? []).filter((e) => e.count > 0 && Date.parse(e.last_seen) >= anchor - windowMs);
     const ownOrgs = new Set(mine.map((o) => o.meta.organisation));
     const orgs = new Set([...ownOrgs, ...theirs.flatMap((e) => e.organisations)]);
     const groups = new Set([input.group, ...theirs.map((e) => e.group)]);
-    if (orgs.size < minOrganisations && groups.size < minGroups) continue;
+    if (mine.length === 0 || (orgs.size < minOrganisations && groups.size < minGroups)) continue;
 
-    // Reports restricted to disjoint readers cannot share one alert: fall back to the unrestricted ones.
-    const top = mine.slice(0, maxEvidence);
-    const evidence = hasCommonReader(top) ? top : mine.filter((o) => o.meta.readers.length === 0).slice(0, maxEvidence);
+    const evidence = mine.slice(0, maxEvidence);
     const severity: Severity = groups.size >= 2 || orgs.size >= 3 ? 'high' : 'medium';
     const elsewhere = groups.size > 1 ? ` and in ${groups.size - 1} other trust group${groups.size > 2 ? 's' : ''}` : '';
     const alert = buildAlert({
