@@ -55,7 +55,10 @@ export class LeaseRepository {
         // because a filtered delete is not atomic on FerretDB (it matches, then deletes by _id, so
         // a slow contender could delete the lease another one has just taken).
         try {
-          await this.c.insertOne({ _id: `takeover|${key}|${current.holder}`, holder, acquiredAt: now, expiresAt: now });
+          // One claim per lease period: a contender that crashed between its claim and the delete
+          // blocks the takeover for at most one period, never for good.
+          const period = Math.floor(now.getTime() / ttlMs);
+          await this.c.insertOne({ _id: `takeover|${key}|${current.holder}|${period}`, holder, acquiredAt: now, expiresAt: now });
         } catch (err) {
           if (!isDuplicate(err)) throw err;
           return null;

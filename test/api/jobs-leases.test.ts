@@ -58,6 +58,19 @@ describe('leases', () => {
     expect((await repo.get('test:expired'))?.holder).toBe((x ?? y)!.holder);
   });
 
+  it('is not blocked for good by a contender that crashed between its takeover claim and the delete', async () => {
+    let now = new Date('2026-02-01T00:00:00Z');
+    const repo = new LeaseRepository(admin, () => now);
+    const old = await repo.acquire('test:stuck', 1000, 'crashed');
+    now = new Date(now.getTime() + 5000);
+    // The crashed contender's claim, left behind.
+    const period = Math.floor(now.getTime() / 1000);
+    await admin.collection('job_leases').insertOne({ _id: `takeover|test:stuck|${old!.holder}|${period}` } as never);
+    expect(await repo.acquire('test:stuck', 1000, 'same-period')).toBeNull();
+    now = new Date(now.getTime() + 1000);
+    expect(await repo.acquire('test:stuck', 1000, 'next-period')).not.toBeNull();
+  });
+
   it('runs a job once when two instances race for it', async () => {
     await c.add('colombia', 'indicators', plantAndThreat());
     const other = new Jobs({
