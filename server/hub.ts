@@ -51,7 +51,7 @@ export interface Hub {
 
 export async function buildHub(d: HubDeps): Promise<Hub> {
   const { config, log } = d;
-  const groups = new TrustGroups(d.db);
+  const groups = new TrustGroups(d.db, 5000, config.readSettleMs);
   for (const g of config.trustGroups) await groups.ensure(g);
   const groupNames = (await groups.all()).map((g) => g.name);
   for (const g of groupNames) await RunsRepository.ensureIndexes(d.db.group(g));

@@ -55,6 +55,15 @@ export const SETTINGS = [
   { key: 'rateLimitPerMinute', env: 'PUENTE_RATE_LIMIT_PER_MINUTE', type: 'int', default: 600, min: 1, describe: 'Requests per token per minute before 429.' },
   { key: 'requestTimeoutMs', env: 'PUENTE_REQUEST_TIMEOUT_MS', type: 'int', default: 120000, min: 1000, describe: 'Longest time a client may take to send a request.' },
   { key: 'headersTimeoutMs', env: 'PUENTE_HEADERS_TIMEOUT_MS', type: 'int', default: 20000, min: 1000, describe: 'Longest time a client may take to send the headers.' },
+  {
+    key: 'readSettleMs',
+    env: 'PUENTE_READ_SETTLE_MS',
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 60000,
+    describe: 'Reads show only objects added at least this long ago. 0 for one hub instance; with several instances on one database set it above the longest write (e.g. 2000) so feeds polling with added_after never skip a late commit.',
+  },
   { key: 'shutdownTimeoutMs', env: 'PUENTE_SHUTDOWN_TIMEOUT_MS', type: 'int', default: 30000, min: 100, describe: 'How long SIGTERM waits for requests in flight.' },
   // Security
   { key: 'paginationSecret', env: 'PUENTE_PAGINATION_SECRET', type: 'string', describe: 'HMAC key for `next` tokens (32+ chars). Unset: a random key per process (tokens do not survive a restart).' },

@@ -14,6 +14,7 @@
  */
 import type { Collection, Db, Filter } from 'mongodb';
 import { ensureIndexes } from './indexes';
+import { formatMicros } from './clock';
 import type { Tlp } from '../auth/tlp';
 
 export interface Provenance {
@@ -107,8 +108,20 @@ function horizon(dbName: string): string | undefined {
 export class ObjectsRepository {
   private readonly objects: Collection<ObjectDoc>;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** PUENTE_READ_SETTLE_MS: pages stop this long before now (writes of other hub instances). */
+    private readonly readSettleMs = 0,
+  ) {
     this.objects = db.collection<ObjectDoc>('objects');
+  }
+
+  /** Pages never pass this point: the oldest write in flight here, or now minus the settle time. */
+  private stopAt(): string | undefined {
+    const local = horizon(this.db.databaseName);
+    if (this.readSettleMs <= 0) return local;
+    const settled = formatMicros(BigInt(Date.now() - this.readSettleMs) * 1000n);
+    return local !== undefined && local < settled ? local : settled;
   }
 
   /**
@@ -161,7 +174,7 @@ export class ObjectsRepository {
   /** One page in (date_added, _id) order; `more` says whether another matching object exists. */
   async page(q: ObjectQuery): Promise<Page> {
     const base = this.baseFilter(q);
-    const stop = horizon(this.db.databaseName);
+    const stop = this.stopAt();
     const out: ObjectDoc[] = [];
     let after = q.after;
     const exact = q.versions.all ? undefined : q.versions.exact;

@@ -26,6 +26,7 @@ export class TrustGroups {
   constructor(
     private readonly db: Database,
     private readonly refreshMs = 5000,
+    private readonly readSettleMs = 0,
   ) {
     this.registry = new GroupsRepository(db.admin());
   }
@@ -52,7 +53,7 @@ export class TrustGroups {
       next.set(doc._id, this.cache.get(doc._id) ?? {
         name: doc._id,
         doc,
-        objects: new ObjectsRepository(gdb),
+        objects: new ObjectsRepository(gdb, this.readSettleMs),
         collections: new CollectionsRepository(gdb),
         status: new StatusRepository(gdb),
         audit: new AuditRepository(gdb),

@@ -132,3 +132,22 @@ describe('keyset pagination', () => {
     expect(manifest.headers['x-taxii-date-added-last']).toBe(manifest.body.objects[2].date_added);
   });
 });
+
+describe('with several hub instances (PUENTE_READ_SETTLE_MS)', () => {
+  it('shows an object only once it is older than the settle time', async () => {
+    const settled = await startTestHub({ PUENTE_READ_SETTLE_MS: '1500' });
+    try {
+      const sc = client(settled.app);
+      const scol = await sc.collectionId('colombia', 'indicators');
+      const obj = indicator();
+      await sc.add('colombia', 'indicators', [obj]);
+      const early = await sc.get(`/colombia/collections/${scol}/objects/?match[id]=${obj.id}`).expect(200);
+      expect(early.body.objects).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 1700));
+      const later = await sc.get(`/colombia/collections/${scol}/objects/?match[id]=${obj.id}`).expect(200);
+      expect(later.body.objects).toHaveLength(1);
+    } finally {
+      await settled.close();
+    }
+  });
+});
