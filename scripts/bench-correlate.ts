@@ -26,7 +26,7 @@ import { TrustGroups } from '../server/taxii/groups';
 import { collectionId } from '../server/storage/collections';
 import { objectKey, type ObjectDoc } from '../server/storage/objects';
 import { formatMicros, nowMicros } from '../server/storage/clock';
-import { versionKey } from '../server/http/query';
+import { versionKey } from '../server/storage/clock';
 import { observableKeysOf, PhaseTimes } from '../server/correlation';
 import { CorrelationEngine, comparisonsOf } from '../server/correlation/engine';
 import { detectStrategy, linkEndsOf } from '../server/correlation/loader';

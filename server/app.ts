@@ -50,12 +50,15 @@ function requestContext(deps: AppDeps): RequestHandler {
   };
 }
 
+function isLoopbackPeer(remote: string | undefined): boolean {
+  return !!remote && (remote === '::1' || remote.startsWith('127.') || remote.startsWith('::ffff:127.'));
+}
+
 /** TAXII over plain HTTP is allowed on loopback, or from a trusted TLS-terminating proxy. */
 function requireTls(config: Config): RequestHandler {
   return (req, res, next) => {
     if (req.secure || config.tlsCert) return next();
-    const remote = req.socket.remoteAddress ?? '';
-    if (remote === '::1' || remote.startsWith('127.') || remote.startsWith('::ffff:127.')) return next();
+    if (isLoopbackPeer(req.socket.remoteAddress)) return next();
     sendError(res, 403, 'tls_required', 'TAXII requires TLS: connect over HTTPS (through the configured TLS proxy).');
   };
 }
@@ -77,7 +80,9 @@ export function createApp(deps: AppDeps): Express {
     await deps.db.ping();
     res.json({ status: 'ready' });
   });
-  app.get('/metrics', async (_req, res) => {
+  // Prometheus scrapes from this machine (an agent or a sidecar): counts per trust group are not for the network.
+  app.get('/metrics', async (req, res, next) => {
+    if (!isLoopbackPeer(req.socket.remoteAddress)) return next();
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
     res.end(await deps.metrics.registry.metrics());
   });

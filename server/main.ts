@@ -67,7 +67,16 @@ export async function main(): Promise<void> {
   }
 
   let shuttingDown = false;
-  const hub: Hub = await buildHub({ config, log, metrics, db });
+  let hub: Hub;
+  try {
+    hub = await buildHub({ config, log, metrics, db });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`puente: configuration error: ${err.message}\n`);
+    await db.close();
+    await embedded?.stop();
+    process.exit(2);
+  }
   const app = createApp({ config, log, metrics, db, routers: hub.routers, isShuttingDown: () => shuttingDown });
 
   // Timeouts are checked every second (Node's default is every 30 s).

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { visibilityOf } from '../../server/auth/tlp';
-import { versionKey } from '../../server/http/query';
+import { versionKey } from '../../server/storage/clock';
 import { formatMicros, nowMicros } from '../../server/storage/clock';
 import { objectKey, type ObjectDoc, type ObjectMeta } from '../../server/storage/objects';
 import type { StixObject } from './generate';

@@ -9,7 +9,7 @@
 import type { Db } from 'mongodb';
 import type { Logger } from '../logger';
 import { parsePattern, extractComparisons } from '../stix/pattern';
-import { versionKey } from '../http/query';
+import { versionKey } from '../storage/clock';
 import { formatMicros, nowMicros } from '../storage/clock';
 import { collectionId } from '../storage/collections';
 import { objectKey, type ObjectDoc } from '../storage/objects';

@@ -4,6 +4,7 @@
  * refused at construction, so no rule can ever put them in an alert.
  */
 import type { StoredObject, StixObject } from './types';
+import { versionKey } from '../storage/clock';
 
 export interface Edge {
   /** relationship_type, or "sighted-at" for sighting_of_ref -> where_sighted_refs. */
@@ -33,9 +34,15 @@ export function refsOf(stix: StixObject): string[] {
   return refs;
 }
 
+/** STIX timestamps of different precision compare by time, not as text ("…00.5Z" = "…00.500Z"). */
+function versionOf(o: StoredObject): string {
+  const v = String(o.stix.modified ?? o.stix.created ?? '');
+  return versionKey(v) ?? v;
+}
+
 function newer(a: StoredObject, b: StoredObject): boolean {
-  const am = String(a.stix.modified ?? a.stix.created ?? '');
-  const bm = String(b.stix.modified ?? b.stix.created ?? '');
+  const am = versionOf(a);
+  const bm = versionOf(b);
   return am !== bm ? am > bm : a.meta.date_added > b.meta.date_added;
 }
 

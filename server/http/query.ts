@@ -3,7 +3,7 @@
  * parameters are refused with a reason: a filter silently ignored would return the wrong data.
  */
 import { BadRequest } from '../errors';
-import { normaliseTimestamp } from '../storage/clock';
+import { normaliseTimestamp, versionKey } from '../storage/clock';
 import type { VersionFilter } from '../storage/objects';
 
 export type Param = 'added_after' | 'limit' | 'next' | 'match[id]' | 'match[type]' | 'match[version]' | 'match[spec_version]';
@@ -32,11 +32,6 @@ function list(param: string, value: string): string[] {
   const items = value.split(',').map((s) => s.trim());
   if (items.some((s) => s === '')) bad('invalid_parameter', `${param} has an empty item; give a comma-separated list.`, param);
   return [...new Set(items)];
-}
-
-/** Normalises a STIX version timestamp to 9 fraction digits (the form stored in meta.ver). */
-export function versionKey(text: string): string | undefined {
-  return normaliseTimestamp(text, 9);
 }
 
 function parseVersions(value: string | undefined): VersionFilter {

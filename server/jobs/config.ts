@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config';
+import { ConfigError, type Config } from '../config';
 import { defaultConfig, validateConfig, loadIcsTechniques, type GroupCorrelationConfig, type IcsTechniques } from '../correlation';
 import { REPO_ROOT } from '../storage/embedded';
 
@@ -28,8 +28,22 @@ function apply(base: GroupCorrelationConfig, o: Override | undefined): GroupCorr
   };
 }
 
+function readConfigFile(file: string | undefined): CorrelationConfigFile {
+  if (!file) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`PUENTE_CORRELATION_CONFIG=${file}: cannot read it as JSON (${(err as Error).message})`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`PUENTE_CORRELATION_CONFIG=${file}: expected a JSON object keyed by trust group (or "*")`);
+  }
+  return parsed as CorrelationConfigFile;
+}
+
 export function correlationConfigs(config: Config, file?: CorrelationConfigFile): (group: string) => GroupCorrelationConfig {
-  const overrides = file ?? (config.correlationConfigPath ? (JSON.parse(fs.readFileSync(config.correlationConfigPath, 'utf8')) as CorrelationConfigFile) : {});
+  const overrides = file ?? readConfigFile(config.correlationConfigPath);
   const cache = new Map<string, GroupCorrelationConfig>();
   const build = (group: string) => {
     let c = defaultConfig(group, config.puenteIdentity);
@@ -37,7 +51,7 @@ export function correlationConfigs(config: Config, file?: CorrelationConfigFile)
     c.recurrence.windowDays = config.correlationWindowDays;
     c = apply(apply(c, overrides['*']), overrides[group]);
     const problems = validateConfig(c);
-    if (problems.length) throw new Error(`correlation settings of "${group}": ${problems.join('; ')}`);
+    if (problems.length) throw new ConfigError(`PUENTE_CORRELATION_CONFIG: settings of "${group}": ${problems.join('; ')}`);
     return c;
   };
   // Fail at start-up for every group the file names.

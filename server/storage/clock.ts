@@ -56,3 +56,8 @@ export function normaliseTimestamp(text: string, digits = 6): string | undefined
   }
   return `${y}-${mo}-${d}T${h}:${mi}:${s}.${frac.slice(0, digits).padEnd(digits, '0')}Z`;
 }
+
+/** A STIX version timestamp in the stored, sortable form (9 fraction digits). */
+export function versionKey(text: string): string | undefined {
+  return normaliseTimestamp(text, 9);
+}

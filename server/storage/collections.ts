@@ -61,10 +61,6 @@ export class CollectionsRepository {
     return this.c.findOne({ _id: id });
   }
 
-  async byAlias(alias: string): Promise<CollectionDoc | null> {
-    return this.c.findOne({ alias });
-  }
-
   /** Creates the collection if it is not there (inserting by _id is idempotent and atomic). */
   async ensure(group: string, spec: Omit<CollectionDoc, '_id' | 'created'>): Promise<CollectionDoc> {
     const doc: CollectionDoc = { _id: collectionId(group, spec.alias), created: new Date().toISOString(), ...spec };

@@ -257,21 +257,4 @@ export class ObjectsRepository {
     const r = await this.objects.deleteMany({ _id: { $in: keys } });
     return r.deletedCount;
   }
-
-  /** Bulk read for jobs: objects added after `addedAfter`, in date_added order, in batches. */
-  async *addedSince(addedAfter: string | undefined, batchSize = 1000): AsyncGenerator<ObjectDoc[]> {
-    let after: { added: string; key: string } | undefined;
-    for (;;) {
-      const f: Record<string, unknown> = {};
-      if (addedAfter) f['meta.added'] = { $gt: addedAfter };
-      if (after) {
-        f.$or = [{ 'meta.added': { $gt: after.added } }, { 'meta.added': after.added, _id: { $gt: after.key } }];
-      }
-      const batch = await this.objects.find(f as Filter<ObjectDoc>, { sort: { 'meta.added': 1, _id: 1 }, limit: batchSize }).toArray();
-      if (batch.length) yield batch;
-      if (batch.length < batchSize) return;
-      const last = batch[batch.length - 1]!;
-      after = { added: last.meta.added, key: last._id };
-    }
-  }
 }

@@ -102,7 +102,9 @@ export function taxiiRouter(d: RouteDeps): Router {
   r.get('/:root/collections/:col/objects/:id/versions/', ...pre, async (req, res) => {
     const { root, col, id } = req.params as Record<string, string>;
     const page = await d.service.page(principalOf(res), root!, col!, q(req, VERSIONS), 'versions', id);
-    const body = { more: page.more, ...(page.next ? { next: page.next } : {}), versions: page.docs.map((x) => x.meta.verRaw) };
+    // TAXII 2.1 §5.8: versions in sorted order (pages follow date_added; each page is sorted).
+    const versions = [...page.docs].sort((a, b) => (a.meta.ver < b.meta.ver ? -1 : a.meta.ver > b.meta.ver ? 1 : 0)).map((x) => x.meta.verRaw);
+    const body = { more: page.more, ...(page.next ? { next: page.next } : {}), versions };
     sendTaxii(res, 200, body, dateHeaders(page.docs));
   });
   r.get('/:root/status/:id/', ...pre, async (req, res) => {

@@ -131,6 +131,16 @@ describe('versions and deletion', () => {
     expect(res.headers['x-taxii-date-added-first']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
+  it('sorts versions by time, whatever their precision and the order they arrived in', async () => {
+    const vid = stixId('indicator');
+    await c.post(`${base()}/objects/`, { objects: [indicator({ id: vid, created: '2026-03-01T00:00:00.000Z', modified: '2026-03-01T00:00:00.5001Z' })] }).expect(202);
+    await c.post(`${base()}/objects/`, { objects: [indicator({ id: vid, created: '2026-03-01T00:00:00.000Z', modified: '2026-03-01T00:00:00.500Z' })] }).expect(202);
+    const res = await c.get(`${base()}/objects/${vid}/versions/`).expect(200);
+    expect(res.body.versions).toEqual(['2026-03-01T00:00:00.500Z', '2026-03-01T00:00:00.5001Z']);
+    const last = await c.get(`${base()}/objects/${vid}/`).expect(200);
+    expect(last.body.objects[0].modified).toBe('2026-03-01T00:00:00.5001Z');
+  });
+
   it('deletes one version with match[version], leaving the others', async () => {
     await c.del(`${base()}/objects/${id}/?match[version]=${v3}`).expect(200);
     const res = await c.get(`${base()}/objects/${id}/versions/`).expect(200);
