@@ -27,6 +27,7 @@ import { jobsRouter } from './jobs/routes';
 import { AuditLog } from './taxii/audit';
 import { Releases } from './taxii/release';
 import { adminRouter } from './taxii/admin-routes';
+import { ExtensionDefinitions } from './taxii/extensions';
 
 export interface HubDeps {
   config: Config;
@@ -56,7 +57,9 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   const groupNames = (await groups.all()).map((g) => g.name);
   for (const g of groupNames) await RunsRepository.ensureIndexes(d.db.group(g));
 
+  const extensions = new ExtensionDefinitions();
   const validator = createValidator({
+    extensionDefinition: extensions.lookup,
     limits: {
       maxDepth: config.maxDepth,
       maxObjects: config.maxObjects,
@@ -101,6 +104,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   const service = new TaxiiService({
     groups,
     validator,
+    extensions,
     tokens,
     metrics: d.metrics,
     log,

@@ -239,6 +239,11 @@ export class ObjectsRepository {
       .toArray();
   }
 
+  /** Unrestricted objects of one type in every collection of the group (start-up loads; no index needed). */
+  async findByType(type: string): Promise<ObjectDoc[]> {
+    return this.objects.find({ 'meta.type': type, 'meta.restricted': false }).toArray();
+  }
+
   /** The latest visible version of each id in a collection (index col_id_ver). */
   async findLatest(collection: string, ids: string[], viewer: Viewer): Promise<ObjectDoc[]> {
     const docs = await this.objects.find(this.baseFilter({ collection, viewer, ids })).toArray();

@@ -19,6 +19,7 @@ import type { Validator, ObjectVerdict } from '../stix';
 import type { Metrics } from '../metrics';
 import type { Logger } from '../logger';
 import type { GroupStores, TrustGroups } from './groups';
+import type { ExtensionDefinitions } from './extensions';
 
 export interface ServiceDeps {
   groups: TrustGroups;
@@ -29,6 +30,8 @@ export interface ServiceDeps {
   maxContentLength: number;
   pageSizeDefault: number;
   statusRetentionHours: number;
+  /** Extension definitions stored in each group, for validating extensions (STIX 2.1 §7.3). */
+  extensions?: ExtensionDefinitions;
   /** Extra server-owned metadata derived from a valid object (e.g. correlation keys). */
   deriveMeta?: (stix: Record<string, unknown>) => Partial<ObjectMeta>;
   /** Called after objects are stored (sharing policy, audit), before the client is answered. */
@@ -174,7 +177,8 @@ export class TaxiiService {
       );
     }
     const requestTimestamp = dateAdded();
-    const { objects, verdicts } = this.d.validator.validateEnvelope(body);
+    const validate = () => this.d.validator.validateEnvelope(body);
+    const { objects, verdicts } = this.d.extensions ? await this.d.extensions.validateIn(g, validate) : validate();
     const markings = await this.markingResolver(g, colId, objects, p.organisation);
     const docs: ObjectDoc[] = [];
     const failures: StatusDetail[] = [];
@@ -239,6 +243,7 @@ export class TaxiiService {
       return { id: doc.meta.id, version: doc.meta.verRaw, ...(notes.length ? { message: notes.join('. ') } : {}) };
     });
     const stored = docs.filter((d) => !existing.has(d._id));
+    await this.d.extensions?.stored(g, stored);
     this.d.metrics.objectsIngested.inc({ group: name, outcome: 'stored' }, stored.length);
     this.d.metrics.objectsIngested.inc({ group: name, outcome: 'duplicate' }, existing.size);
     this.d.metrics.objectsIngested.inc({ group: name, outcome: 'rejected' }, failures.length);
