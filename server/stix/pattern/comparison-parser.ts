@@ -5,7 +5,6 @@ import type {
   Comparison,
   ComparisonExpression,
   ComparisonNode,
-  ComparisonOperation,
   ComparisonOperator,
   PatternValue,
 } from './ast';
@@ -13,45 +12,21 @@ import { checkCalendarDate, checkHashValue, checkObjectType, checkPropertyName }
 import { T as TOKENS } from './lexer';
 import { compileMatches } from './regex';
 import type { ParserState } from './state';
+import { reduceChain, type ChainFrame, type ChainKind } from './chain';
 
 // A local copy: under tsx/esbuild, imported bindings are getters, too slow for the token loop.
 const T = { ...TOKENS };
 
-interface Frame {
-  open: number;
-  operands: ComparisonExpression[];
-  fresh: boolean[];
-  ops: number[];
-}
+type Frame = ChainFrame<ComparisonExpression>;
 
 function precedence(op: number): number {
   return op === T.AND ? 2 : 1;
 }
 
-function combine(f: Frame, op: number): void {
-  const b = f.operands.pop() as ComparisonExpression;
-  f.fresh.pop();
-  const a = f.operands[f.operands.length - 1];
-  const operator = op === T.AND ? 'AND' : 'OR';
-  if (f.fresh[f.fresh.length - 1] && a.kind === 'comparison-operation' && a.operator === operator) {
-    a.operands.push(b);
-    a.span.end = b.span.end;
-    return;
-  }
-  const node: ComparisonOperation = {
-    kind: 'comparison-operation',
-    operator,
-    operands: [a, b],
-    span: { start: a.span.start, end: b.span.end },
-  };
-  f.operands[f.operands.length - 1] = node;
-  f.fresh[f.fresh.length - 1] = true;
-}
+const CHAIN: ChainKind = { kind: 'comparison-operation', precedence, name: (op) => (op === T.AND ? 'AND' : 'OR') };
 
 function reduce(f: Frame, minPrecedence: number): void {
-  while (f.ops.length > 0 && precedence(f.ops[f.ops.length - 1]) >= minPrecedence) {
-    combine(f, f.ops.pop() as number);
-  }
+  reduceChain(f, minPrecedence, CHAIN);
 }
 
 /**

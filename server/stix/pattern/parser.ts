@@ -5,7 +5,6 @@
 import type {
   Group,
   ObservationExpression,
-  ObservationOperation,
   ParseOptions,
   Pattern,
   PatternResult,
@@ -15,17 +14,12 @@ import { checkCalendarDate, compareTimestamps } from './checks';
 import { parseComparisonExpression } from './comparison-parser';
 import { T as TOKENS } from './lexer';
 import { ParserState } from './state';
+import { reduceChain, type ChainFrame, type ChainKind } from './chain';
 
 // A local copy: under tsx/esbuild, imported bindings are getters, too slow for the token loop.
 const T = { ...TOKENS };
 
-interface Frame {
-  open: number;
-  operands: ObservationExpression[];
-  /** true when the operand is an operation built in this frame, so it may absorb more operands. */
-  fresh: boolean[];
-  ops: number[];
-}
+type Frame = ChainFrame<ObservationExpression>;
 
 function precedence(op: number): number {
   return op === T.AND ? 3 : op === T.OR ? 2 : 1;
@@ -33,30 +27,14 @@ function precedence(op: number): number {
 
 const OPERATOR_NAMES = { [T.AND]: 'AND', [T.OR]: 'OR', [T.FOLLOWEDBY]: 'FOLLOWEDBY' } as const;
 
-function combine(f: Frame, op: number): void {
-  const b = f.operands.pop() as ObservationExpression;
-  f.fresh.pop();
-  const a = f.operands[f.operands.length - 1];
-  const operator = OPERATOR_NAMES[op as keyof typeof OPERATOR_NAMES];
-  if (f.fresh[f.fresh.length - 1] && a.kind === 'observation-operation' && a.operator === operator) {
-    a.operands.push(b);
-    a.span.end = b.span.end;
-    return;
-  }
-  const node: ObservationOperation = {
-    kind: 'observation-operation',
-    operator,
-    operands: [a, b],
-    span: { start: a.span.start, end: b.span.end },
-  };
-  f.operands[f.operands.length - 1] = node;
-  f.fresh[f.fresh.length - 1] = true;
-}
+const CHAIN: ChainKind = {
+  kind: 'observation-operation',
+  precedence,
+  name: (op) => OPERATOR_NAMES[op as keyof typeof OPERATOR_NAMES],
+};
 
 function reduce(f: Frame, minPrecedence: number): void {
-  while (f.ops.length > 0 && precedence(f.ops[f.ops.length - 1]) >= minPrecedence) {
-    combine(f, f.ops.pop() as number);
-  }
+  reduceChain(f, minPrecedence, CHAIN);
 }
 
 const QUALIFIER_NAMES = { within: 'WITHIN', repeats: 'REPEATS', startstop: 'START/STOP' } as const;
