@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_LIMITS, createValidator } from '../server/stix';
+import { prng } from './bench/prng';
 
 const ROOT = path.resolve(__dirname, '..');
 const ATTACK_CANDIDATES = [
@@ -21,17 +22,6 @@ const ATTACK_CANDIDATES = [
 const PYTHON = path.join(ROOT, '.cache/venv/bin/python');
 const HELPER = path.join(ROOT, 'test/interop/stix2-validator-verdicts.py');
 const OUT = path.join(ROOT, '.cache/bench');
-
-/** mulberry32: a small deterministic PRNG so every run benchmarks the same bundle. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex(r: () => number, n: number): string {
   let s = '';

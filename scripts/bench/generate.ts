@@ -3,17 +3,7 @@
  * indicators (several pattern shapes) and relationships between them. Same seed, same objects.
  */
 
-/** mulberry32: a small seeded PRNG; good enough to vary benchmark data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './prng';
 
 export type StixObject = Record<string, unknown> & { type: string; id: string };
 

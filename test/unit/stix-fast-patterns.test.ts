@@ -1,16 +1,6 @@
 import { FAST_PATTERNS } from '../../server/stix/fast-patterns';
 import { calendarProblem, compareTimestamps } from '../../server/stix/rules/timestamps';
-
-/** mulberry32, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../scripts/bench/prng';
 
 const SAMPLES = [
   'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f',
