@@ -4,18 +4,17 @@
  *   npx puente admin collection create --group eu --alias ics --title "ICS incidents" [--read-only]
  *   npx puente admin policy set --group colombia --collection indicators --release-to eu,nato-liaison
  *   npx puente admin collections --group eu
- * Uses MONGODB_URI; without it, the embedded database in PUENTE_DATA_DIR (stop the hub first:
- * two embedded servers must not share the same files).
+ * Uses the hub's database settings (MONGODB_URI, PUENTE_POSTGRES_URL, else the embedded
+ * PostgreSQL in PUENTE_DATA_DIR: stop the hub first, it holds the data folder).
  */
 import { Command } from 'commander';
 import { loadConfig } from '../server/config';
-import type { Database } from '../server/storage/database';
-import { withCliDatabase } from '../server/storage/embedded';
-import { CollectionsRepository } from '../server/storage/collections';
+import type { Storage } from '../server/storage/contract';
+import { withCliStorage } from '../server/storage/open';
 import { createCollection, createGroup, setSharingPolicy } from '../server/admin';
 
-function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
-  return withCliDatabase(loadConfig(process.env), work);
+function withDatabase<T>(work: (db: Storage) => Promise<T>): Promise<T> {
+  return withCliStorage(loadConfig(process.env), work);
 }
 
 export function adminProgram(): Command {
@@ -50,7 +49,7 @@ export function adminProgram(): Command {
     .requiredOption('--group <group>')
     .action((o: { group: string }) =>
       withDatabase(async (db) => {
-        for (const c of await new CollectionsRepository(db.group(o.group)).list()) {
+        for (const c of await db.group(o.group).collections.list()) {
           process.stdout.write(`${c._id}  ${c.alias}  ${c.writable ? 'read/write' : 'read-only'}  release-to: ${c.releaseTo.join(',') || '-'}\n`);
         }
       }),

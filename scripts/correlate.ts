@@ -8,15 +8,15 @@ import { Command } from 'commander';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/logger';
 import { createMetrics } from '../server/metrics';
-import { withCliDatabase } from '../server/storage/embedded';
+import { withCliStorage } from '../server/storage/open';
 import { buildHub } from '../server/hub';
 
 async function main() {
   const opts = new Command().requiredOption('--group <name>').option('--full', 'ignore the checkpoint', false).parse().opts<{ group: string; full: boolean }>();
   const config = loadConfig(process.env);
   const log = createLogger(config.logLevel);
-  await withCliDatabase(config, async (db) => {
-    const hub = await buildHub({ config, log, metrics: createMetrics(false), db });
+  await withCliStorage(config, async (storage) => {
+    const hub = await buildHub({ config, log, metrics: createMetrics(false), storage });
     const run = await hub.jobs.run('correlation', opts.group, 'cli', { full: opts.full });
     process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
     await hub.stop();

@@ -2,12 +2,14 @@
 import { Command } from 'commander';
 import { usageExitCodes, validateCommand } from './validate';
 import { adminProgram } from './admin';
+import { dbProgram } from './db';
 import { keysProgram } from './keys';
 import { tokensProgram } from './tokens';
 
 const program = new Command('puente').description('Puente TAXII 2.1 / STIX 2.1 hub tools');
 program.addCommand(validateCommand());
 program.addCommand(adminProgram());
+program.addCommand(dbProgram());
 program.addCommand(keysProgram());
 program.addCommand(tokensProgram());
 

@@ -4,28 +4,28 @@
  */
 import { BadRequest, NotFound } from './errors';
 import { GROUP_NAME } from './auth/principal';
-import { collectionId, CollectionsRepository, type CollectionDoc } from './storage/collections';
-import type { Database } from './storage/database';
-import { TrustGroups } from './taxii/groups';
+import { collectionId, type CollectionDoc } from './storage/collections';
+import type { Storage } from './storage/contract';
+import { TrustGroups } from './storage/trust-groups';
 
 const ALIAS = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RESERVED = new Set(['taxii2', 'healthz', 'readyz', 'metrics', 'admin']);
 
-export async function createGroup(db: Database, name: string, title?: string, description?: string): Promise<void> {
+export async function createGroup(storage: Storage, name: string, title?: string, description?: string): Promise<void> {
   if (!GROUP_NAME.test(name) || RESERVED.has(name)) {
     throw new BadRequest('invalid_request', `"${name}" is not a valid trust group name (a-z, 0-9, '-'; not ${[...RESERVED].join(', ')}).`);
   }
-  await new TrustGroups(db, 0).ensure(name, title, description);
+  await new TrustGroups(storage, 0).ensure(name, title, description);
 }
 
 export async function createCollection(
-  db: Database,
+  storage: Storage,
   group: string,
   spec: { alias: string; title: string; description?: string; readOnly?: boolean },
 ): Promise<CollectionDoc> {
-  if (!(await new TrustGroups(db, 0).get(group))) throw new NotFound(`There is no trust group "${group}".`);
+  if (!(await new TrustGroups(storage, 0).get(group))) throw new NotFound(`There is no trust group "${group}".`);
   if (!ALIAS.test(spec.alias)) throw new BadRequest('invalid_request', `"${spec.alias}" is not a valid alias (a-z, 0-9, '-').`);
-  return new CollectionsRepository(db.group(group)).ensure(group, {
+  return storage.group(group).collections.ensure(group, {
     alias: spec.alias,
     title: spec.title,
     description: spec.description,
@@ -35,13 +35,13 @@ export async function createCollection(
 }
 
 /** Sharing policy: new CLEAR/GREEN/unmarked objects of this collection are released to `releaseTo`. */
-export async function setSharingPolicy(db: Database, group: string, alias: string, releaseTo: string[]): Promise<void> {
-  const groups = new TrustGroups(db, 0);
+export async function setSharingPolicy(storage: Storage, group: string, alias: string, releaseTo: string[]): Promise<void> {
+  const groups = new TrustGroups(storage, 0);
   if (!(await groups.get(group))) throw new NotFound(`There is no trust group "${group}".`);
   for (const g of releaseTo) {
     if (g === group) throw new BadRequest('invalid_request', 'A collection cannot release to its own trust group.');
     if (!(await groups.get(g))) throw new NotFound(`There is no trust group "${g}".`);
   }
-  const ok = await new CollectionsRepository(db.group(group)).setReleaseTo(collectionId(group, alias), releaseTo);
+  const ok = await storage.group(group).collections.setReleaseTo(collectionId(group, alias), releaseTo);
   if (!ok) throw new NotFound(`There is no collection "${alias}" in "${group}".`);
 }

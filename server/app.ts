@@ -7,7 +7,7 @@ import helmet from 'helmet';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import type { Database } from './storage/database';
+import type { Storage } from './storage/contract';
 import { errorHandler, sendError } from './http/errors';
 import { NotFound } from './errors';
 
@@ -15,7 +15,7 @@ export interface AppDeps {
   config: Config;
   log: Logger;
   metrics: Metrics;
-  db: Database;
+  storage: Storage;
   /** TAXII and admin routers, mounted after the health endpoints. */
   routers?: express.Router[];
   /** Set by main.ts when SIGTERM arrives: answers carry `Connection: close`. */
@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'up' });
   });
   app.get('/readyz', async (_req, res) => {
-    await deps.db.ping();
+    await deps.storage.ping();
     res.json({ status: 'ready' });
   });
   // Prometheus scrapes from this machine (an agent or a sidecar): counts per trust group are not for the network.

@@ -7,8 +7,8 @@ import type { RequestHandler, Router } from 'express';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import type { Database } from './storage/database';
-import { TrustGroups } from './taxii/groups';
+import type { Storage } from './storage/contract';
+import { TrustGroups } from './storage/trust-groups';
 import { TaxiiService } from './taxii/service';
 import { taxiiRouter } from './taxii/routes';
 import { PageTokens } from './http/pagination';
@@ -19,9 +19,8 @@ import { createTokenVerifier } from './auth/tokens';
 import { developmentAuthenticate } from './auth/development';
 import { observableKeysOf } from './correlation';
 import { CorrelationEngine, comparisonsOf } from './correlation/engine';
-import { detectStrategy, linkEndsOf } from './correlation/loader';
+import { linkEndsOf } from './correlation/loader';
 import { correlationConfigs, loadIcs } from './jobs/config';
-import { RunsRepository } from './jobs/runs';
 import { Jobs } from './jobs/scheduler';
 import { jobsRouter } from './jobs/routes';
 import { AuditLog } from './taxii/audit';
@@ -33,7 +32,7 @@ export interface HubDeps {
   config: Config;
   log: Logger;
   metrics: Metrics;
-  db: Database;
+  storage: Storage;
   /** Tests pass their own authentication (real tokens); otherwise built from config. */
   authenticate?: RequestHandler;
 }
@@ -52,10 +51,11 @@ export interface Hub {
 
 export async function buildHub(d: HubDeps): Promise<Hub> {
   const { config, log } = d;
-  const groups = new TrustGroups(d.db, 5000, config.readSettleMs);
+  const groups = new TrustGroups(d.storage, 5000);
   for (const g of config.trustGroups) await groups.ensure(g);
   const groupNames = (await groups.all()).map((g) => g.name);
-  for (const g of groupNames) await RunsRepository.ensureIndexes(d.db.group(g));
+  // Groups created earlier by the admin CLI get this version's indexes and migrations too.
+  for (const g of groupNames) if (!config.trustGroups.includes(g)) await d.storage.group(g).ensure();
 
   const extensions = new ExtensionDefinitions();
   const validator = createValidator({
@@ -155,15 +155,12 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
 
   const engine = new CorrelationEngine({
     groups,
-    dbOf: (g) => d.db.group(g),
     configFor: correlationConfigs(config),
     ics: loadIcs(config.attackIcsPath, (m) => log.warn(m)),
     log,
-    strategy: await detectStrategy(d.db.admin()),
     settleMs: config.correlationSettleMs,
   });
   const jobs = new Jobs({
-    db: d.db,
     groups,
     log,
     metrics: d.metrics,
@@ -171,7 +168,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     schedules: { correlation: config.correlationSchedule, 'status-cleanup': config.statusCleanupSchedule },
     leaseMs: config.jobLeaseSeconds * 1000,
   });
-  const jobsAdmin = jobsRouter({ jobs, db: d.db, groups, authenticate: authChain, audit });
+  const jobsAdmin = jobsRouter({ jobs, groups, authenticate: authChain, audit });
 
   return {
     routers: [admin, jobsAdmin, router],

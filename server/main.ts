@@ -6,12 +6,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config';
-import { createLogger, type Logger } from './logger';
+import { createLogger } from './logger';
 import { createMetrics } from './metrics';
-import { Database } from './storage/database';
-import { EmbeddedDatabaseUnavailable, startEmbeddedDatabase, REPO_ROOT, type EmbeddedDatabase } from './storage/embedded';
+import { openStorage, type OpenedStorage } from './storage/open';
+import { EmbeddedPostgresUnavailable } from './storage/postgres/embedded';
 import { createApp } from './app';
 import { buildHub, type Hub } from './hub';
 
@@ -23,18 +22,6 @@ function checkTransport(config: Config): void {
     `PUENTE_HOST=${config.host}: TAXII requires TLS. Give PUENTE_TLS_CERT and PUENTE_TLS_KEY, ` +
       'listen on loopback, or name your TLS-terminating proxy in PUENTE_TRUST_PROXY.',
   );
-}
-
-async function openDatabase(config: Config, log: Logger): Promise<{ uri: string; embedded?: EmbeddedDatabase }> {
-  if (config.mongodbUri) return { uri: config.mongodbUri };
-  const dataDir = path.resolve(REPO_ROOT, config.dataDir);
-  const started = Date.now();
-  const embedded = await startEmbeddedDatabase({
-    dataDir,
-    onProgress: (message) => log.info({ message }, 'db.embedded.progress'),
-  });
-  log.info({ kind: embedded.kind, dataDir, ms: Date.now() - started }, 'db.embedded.started');
-  return { uri: embedded.uri, embedded };
 }
 
 export async function main(): Promise<void> {
@@ -52,32 +39,32 @@ export async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const metrics = createMetrics();
 
-  let db: Database;
-  let embedded: EmbeddedDatabase | undefined;
+  let opened: OpenedStorage;
   try {
-    const opened = await openDatabase(config, log);
-    embedded = opened.embedded;
-    db = await Database.connect(opened.uri, config.dbPrefix);
+    const started = Date.now();
+    opened = await openStorage(config, (message) => log.info({ message }, 'db.embedded.progress'));
+    log.info({ backend: opened.description, ms: Date.now() - started }, 'db.opened');
+    for (const warning of opened.warnings ?? []) log.warn({ warning }, 'db.earlier_data');
   } catch (err) {
-    if (err instanceof EmbeddedDatabaseUnavailable) {
+    if (err instanceof EmbeddedPostgresUnavailable) {
       process.stderr.write(`puente: ${err.message}\n`);
       process.exit(3);
     }
     throw err;
   }
+  const storage = opened.storage;
 
   let shuttingDown = false;
   let hub: Hub;
   try {
-    hub = await buildHub({ config, log, metrics, db });
+    hub = await buildHub({ config, log, metrics, storage });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`puente: configuration error: ${err.message}\n`);
-    await db.close();
-    await embedded?.stop();
+    await opened.close();
     process.exit(2);
   }
-  const app = createApp({ config, log, metrics, db, routers: hub.routers, isShuttingDown: () => shuttingDown });
+  const app = createApp({ config, log, metrics, storage, routers: hub.routers, isShuttingDown: () => shuttingDown });
 
   // Timeouts are checked every second (Node's default is every 30 s).
   const serverOptions = { connectionsCheckingInterval: 1000 };
@@ -107,8 +94,7 @@ export async function main(): Promise<void> {
     await closed;
     clearTimeout(force);
     await hub.stop();
-    await db.close();
-    await embedded?.stop();
+    await opened.close();
     log.info('server.stopped');
     process.exit(0);
   };

@@ -32,9 +32,10 @@ export const SETTINGS = [
   },
   { key: 'publicUrl', env: 'PUENTE_PUBLIC_URL', type: 'string', describe: 'External base URL (e.g. https://puente.example.org), used in discovery.' },
   // Database
-  { key: 'mongodbUri', env: 'MONGODB_URI', type: 'string', describe: 'MongoDB connection string. Unset: start the embedded database.' },
-  { key: 'dbPrefix', env: 'PUENTE_DB_PREFIX', type: 'string', default: 'puente', describe: 'Prefix of database names: <prefix>-admin, <prefix>-<group>.' },
-  { key: 'dataDir', env: 'PUENTE_DATA_DIR', type: 'string', default: 'data', describe: 'Folder of the embedded database files.' },
+  { key: 'mongodbUri', env: 'MONGODB_URI', type: 'string', describe: 'MongoDB connection string (production backend). Unset: PostgreSQL (PUENTE_POSTGRES_URL or the embedded one).' },
+  { key: 'postgresUrl', env: 'PUENTE_POSTGRES_URL', type: 'string', describe: 'Connection string of an external PostgreSQL (e.g. postgresql://puente@db.example.org/puente). Unset: the embedded PostgreSQL in PUENTE_DATA_DIR.' },
+  { key: 'dbPrefix', env: 'PUENTE_DB_PREFIX', type: 'string', default: 'puente', describe: 'Prefix of database (MongoDB) or schema (PostgreSQL) names: <prefix>-admin, <prefix>-<group>.' },
+  { key: 'dataDir', env: 'PUENTE_DATA_DIR', type: 'string', default: 'data', describe: 'Folder of the embedded PostgreSQL (<dir>/postgres).' },
   // Trust groups
   {
     key: 'trustGroups',

@@ -6,20 +6,18 @@
  * duplicates ignored) BEFORE the checkpoint advances, so a run that dies midway is redone by
  * the next one without duplicates. Exclusivity is the caller's job (jobs/scheduler.ts, a lease).
  */
-import type { Db } from 'mongodb';
 import type { Logger } from '../logger';
 import { parsePattern, extractComparisons } from '../stix/pattern';
-import { versionKey } from '../storage/clock';
-import { formatMicros, nowMicros } from '../storage/clock';
+import { formatMicros, versionKey } from '../storage/clock';
 import { collectionId } from '../storage/collections';
-import { objectKey, type ObjectDoc } from '../storage/objects';
-import type { TrustGroups } from '../taxii/groups';
-import { CheckpointRepository, type Checkpoint } from '../jobs/runs';
+import type { Checkpoint, ObjectsRepository } from '../storage/contract';
+import type { ObjectDraft } from '../storage/objects';
+import type { TrustGroups } from '../storage/trust-groups';
 import type { GroupCorrelationConfig } from './config';
 import type { IcsTechniques } from './attack-ics';
 import { runAllRules } from './index';
 import { loadRuleInput } from './preload';
-import { createStore, type LoaderStrategy } from './loader';
+import { createStore } from './loader';
 import type { PhaseTimes } from './phases';
 import type { AlertDraft, ComparisonsOf } from './types';
 
@@ -34,12 +32,9 @@ export const comparisonsOf: ComparisonsOf = (text) => {
 
 export interface EngineDeps {
   groups: TrustGroups;
-  /** Native handle of a group's database. */
-  dbOf: (group: string) => Db;
   configFor: (group: string) => GroupCorrelationConfig;
   ics: IcsTechniques;
   log: Logger;
-  strategy: LoaderStrategy;
   /** Objects per rule batch (each batch ends with a checkpoint). */
   batchSize?: number;
   /** Objects added less than this long ago wait for the next run (writes of other instances may still commit). */
@@ -71,10 +66,10 @@ export class CorrelationEngine {
     const inputCols = (await g.collections.list()).filter((c) => c._id !== alertsCol).map((c) => c._id);
     const others = (await this.d.groups.all())
       .filter((o) => o.name !== group)
-      .map((o) => ({ name: o.name, db: this.d.dbOf(o.name), alertsCol: collectionId(o.name, 'alerts') }));
+      .map((o) => ({ name: o.name, graph: o.graph, alertsCol: collectionId(o.name, 'alerts') }));
     const phases = opts.phases;
-    const store = createStore({ group, db: this.d.dbOf(group), inputCols, others, strategy: this.d.strategy, phases });
-    const checkpoints = new CheckpointRepository(this.d.dbOf(group));
+    const store = createStore({ group, graph: g.graph, inputCols, others, phases });
+    const checkpoints = g.checkpoints;
 
     const counts: RunCounts = { objects: 0, batches: 0, alerts: 0, alerts_new: 0, refused: 0 };
     let cp: Checkpoint | undefined = opts.full ? undefined : await checkpoints.get(CORRELATION_JOB);
@@ -106,29 +101,22 @@ export class CorrelationEngine {
     return counts;
   }
 
-  /** Inserts alerts by deterministic key; returns how many were new. */
-  private async store(
-    repo: { insert(docs: ObjectDoc[]): Promise<Set<string>>; beginWrite(first: string): () => void },
-    alertsCol: string,
-    config: GroupCorrelationConfig,
-    drafts: AlertDraft[],
-  ): Promise<number> {
+  /** Inserts alerts by deterministic key ("<alertsCol>|<id>|<version>"); returns how many were new. */
+  private async store(repo: ObjectsRepository, alertsCol: string, config: GroupCorrelationConfig, drafts: AlertDraft[]): Promise<number> {
     if (drafts.length === 0) return 0;
-    const first = formatMicros(nowMicros());
-    const docs: ObjectDoc[] = drafts.map((a) => {
+    const rows: ObjectDraft[] = drafts.map((a) => {
       const modified = String(a.stix.modified);
       const ver = versionKey(modified) ?? modified;
       return {
-        _id: objectKey(alertsCol, a.stix.id, ver),
         col: alertsCol,
         raw: JSON.stringify(a.stix),
+        versionPart: ver,
         meta: {
           id: a.stix.id,
           type: a.stix.type,
           sv: '2.1',
           ver,
           verRaw: modified,
-          added: formatMicros(nowMicros()),
           sub: CORRELATION_SUBJECT,
           org: config.puenteIdentity,
           tlp: a.meta.tlp,
@@ -137,12 +125,7 @@ export class CorrelationEngine {
         },
       };
     });
-    const done = repo.beginWrite(first);
-    try {
-      const existing = await repo.insert(docs);
-      return docs.length - existing.size;
-    } finally {
-      done();
-    }
+    const { docs, existing } = await repo.add(rows);
+    return docs.length - existing.size;
   }
 }

@@ -3,7 +3,7 @@
  * objects the engine preloaded for them (see preload.ts). Objects the group may not read are
  * refused at construction, so no rule can ever put them in an alert.
  */
-import type { StoredObject, StixObject } from './types';
+import type { StoredObject, StixObject } from './stored';
 import { versionKey } from '../storage/clock';
 
 export interface Edge {

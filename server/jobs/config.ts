@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type Config } from '../config';
 import { defaultConfig, validateConfig, loadIcsTechniques, type GroupCorrelationConfig, type IcsTechniques } from '../correlation';
-import { REPO_ROOT } from '../storage/embedded';
+import { REPO_ROOT } from '../paths';
 
 type Override = Partial<Omit<GroupCorrelationConfig, 'group' | 'puenteIdentity' | 'protectedAssets' | 'targeting' | 'recurrence'>> & {
   protectedAssets?: Partial<GroupCorrelationConfig['protectedAssets']>;

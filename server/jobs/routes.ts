@@ -11,14 +11,12 @@ import { BadRequest, NotFound } from '../errors';
 import { negotiate, sendTaxii } from '../http/taxii';
 import { strictQuery } from '../http/query';
 import type { AuditLog } from '../taxii/audit';
-import type { Database } from '../storage/database';
-import type { TrustGroups } from '../taxii/groups';
-import { RunsRepository, type RunDoc } from './runs';
+import type { RunDoc } from '../storage/jobs';
+import type { TrustGroups } from '../storage/trust-groups';
 import { JOBS, type JobName, type Jobs } from './scheduler';
 
 export interface JobsRouteDeps {
   jobs: Jobs;
-  db: Database;
   groups: TrustGroups;
   authenticate: RequestHandler[];
   audit: AuditLog;
@@ -42,12 +40,14 @@ export function jobsRouter(d: JobsRouteDeps): Router {
   const pre = [...d.authenticate, negotiate];
   const adminGroup = async (res: Parameters<RequestHandler>[1], root: string) => {
     const p = principalOf(res);
-    if (!isAdmin(p, root) || !(await d.groups.get(root))) throw new NotFound(`There is no job administration for "${root}".`);
+    const g = isAdmin(p, root) ? await d.groups.get(root) : undefined;
+    if (!g) throw new NotFound(`There is no job administration for "${root}".`);
+    return g;
   };
 
   r.get('/:root/admin/jobs/runs/', ...pre, async (req, res) => {
     const root = req.params.root as string;
-    await adminGroup(res, root);
+    const g = await adminGroup(res, root);
     const q = strictQuery(req.query as Record<string, unknown>, ['job', 'limit']);
     const job = q.job;
     if (job !== undefined && !(JOBS as readonly string[]).includes(job)) {
@@ -58,7 +58,7 @@ export function jobsRouter(d: JobsRouteDeps): Router {
     if (!/^\d+$/.test(limitText) || limit < 1 || limit > 100) {
       throw new BadRequest('invalid_parameter', 'limit must be an integer from 1 to 100.', { parameter: 'limit' });
     }
-    const runs = await new RunsRepository(d.db.group(root)).list({ job, limit });
+    const runs = await g.runs.list({ job, limit });
     sendTaxii(res, 200, { runs: runs.map(runResource) });
   });
 

@@ -1,23 +1,23 @@
 /**
  * Scheduled jobs (node-cron): `correlation` and `status-cleanup`, each run per trust group under
- * an expiring lease (lease.ts), renewed while it runs, with a record in the group's `job_runs`.
+ * an expiring lease (storage: leases), renewed while it runs, with a record in the group's `job_runs`.
  */
 import os from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import type { Database } from '../storage/database';
-import type { TrustGroups } from '../taxii/groups';
+import type { LeaseRepository } from '../storage/contract';
+import type { RunDoc, Trigger } from '../storage/jobs';
+import type { TrustGroups } from '../storage/trust-groups';
 import type { CorrelationEngine, RunOptions } from '../correlation/engine';
-import { LeaseRepository } from './lease';
-import { RunsRepository, type RunDoc, type Trigger } from './runs';
 
 export const JOBS = ['correlation', 'status-cleanup'] as const;
 export type JobName = (typeof JOBS)[number];
 
 export interface JobsDeps {
-  db: Database;
   groups: TrustGroups;
+  /** Default: the storage's leases (tests inject a clock). */
+  leases?: LeaseRepository;
   log: Logger;
   metrics: Metrics;
   engine: CorrelationEngine;
@@ -36,7 +36,7 @@ export class Jobs {
   private readonly instance: string;
 
   constructor(private readonly d: JobsDeps) {
-    this.leases = new LeaseRepository(d.db.admin());
+    this.leases = d.leases ?? d.groups.storage.leases;
     this.instance = d.instance ?? `${os.hostname()}:${process.pid}`;
     for (const job of JOBS) {
       if (!cron.validate(d.schedules[job])) throw new Error(`invalid cron schedule for ${job}: "${d.schedules[job]}"`);
@@ -81,7 +81,7 @@ export class Jobs {
   }
 
   private async runLeased(job: JobName, group: string, trigger: Trigger, opts: RunOptions): Promise<RunDoc> {
-    const runs = new RunsRepository(this.d.db.group(group));
+    const runs = this.d.groups.storage.group(group).runs;
     const lease = await this.leases.acquire(`${job}:${group}`, this.d.leaseMs, this.instance);
     if (!lease) {
       this.d.metrics.jobRuns.inc({ job, outcome: 'skipped' });

@@ -4,7 +4,6 @@
  * microsecond timestamp, so `_id` order is time order (keyset pages, index `_id`).
  */
 import crypto from 'node:crypto';
-import type { Collection, Db } from 'mongodb';
 import { dateAdded } from './clock';
 
 export type AuditEventName = 'objects.added' | 'objects.deleted' | 'objects.released' | 'objects.received' | 'token.used' | 'jobs.triggered';
@@ -21,25 +20,10 @@ export interface AuditEntry {
 
 export type NewAuditEntry = Omit<AuditEntry, '_id' | 'at'>;
 
-export class AuditRepository {
-  private readonly c: Collection<AuditEntry>;
-  constructor(db: Db) {
-    this.c = db.collection<AuditEntry>('audit');
-  }
-
-  async append(entries: NewAuditEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const docs = entries.map((e) => {
-      const at = dateAdded();
-      return { _id: `${at}|${crypto.randomBytes(4).toString('hex')}`, at, ...e };
-    });
-    await this.c.insertMany(docs, { ordered: false });
-  }
-
-  async page(after: string | undefined, limit: number): Promise<{ entries: AuditEntry[]; more: boolean }> {
-    const entries = await this.c
-      .find(after ? { _id: { $gt: after } } : {}, { sort: { _id: 1 }, limit: limit + 1 })
-      .toArray();
-    return { entries: entries.slice(0, limit), more: entries.length > limit };
-  }
+/** Keys start with the microsecond timestamp, so key order is time order (keyset pages). */
+export function newAuditEntries(entries: NewAuditEntry[]): AuditEntry[] {
+  return entries.map((e) => {
+    const at = dateAdded();
+    return { _id: `${at}|${crypto.randomBytes(4).toString('hex')}`, at, ...e };
+  });
 }

@@ -1,9 +1,8 @@
 /**
- * TAXII collections of one trust group, and the registry of trust groups (admin database).
+ * TAXII collections of one trust group, and the trust groups of the registry (rows on every backend).
  * Collection ids are UUIDv5 of (group, alias), so seeding is idempotent.
  */
 import crypto from 'node:crypto';
-import type { Collection, Db } from 'mongodb';
 
 export interface CollectionDoc {
   _id: string;
@@ -46,59 +45,3 @@ export const DEFAULT_COLLECTIONS: readonly Omit<CollectionDoc, '_id' | 'created'
   { alias: 'alerts', title: 'Critical-infrastructure alerts', description: 'Alerts raised by Puente\'s correlation jobs (read-only).', writable: false, releaseTo: [] },
   { alias: 'released-in', title: 'Released from other groups', description: 'Objects other trust groups released to this group, with their provenance (read-only).', writable: false, releaseTo: [] },
 ];
-
-export class CollectionsRepository {
-  private readonly c: Collection<CollectionDoc>;
-  constructor(db: Db) {
-    this.c = db.collection<CollectionDoc>('collections');
-  }
-
-  async list(): Promise<CollectionDoc[]> {
-    return this.c.find({}, { sort: { alias: 1 } }).toArray();
-  }
-
-  async get(id: string): Promise<CollectionDoc | null> {
-    return this.c.findOne({ _id: id });
-  }
-
-  /** Creates the collection if it is not there (inserting by _id is idempotent and atomic). */
-  async ensure(group: string, spec: Omit<CollectionDoc, '_id' | 'created'>): Promise<CollectionDoc> {
-    const doc: CollectionDoc = { _id: collectionId(group, spec.alias), created: new Date().toISOString(), ...spec };
-    try {
-      await this.c.insertOne(doc);
-      return doc;
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
-      return (await this.get(doc._id))!;
-    }
-  }
-
-  async setReleaseTo(id: string, groups: string[]): Promise<boolean> {
-    const r = await this.c.updateOne({ _id: id }, { $set: { releaseTo: groups } });
-    return r.matchedCount === 1;
-  }
-}
-
-export class GroupsRepository {
-  private readonly c: Collection<GroupDoc>;
-  constructor(db: Db) {
-    this.c = db.collection<GroupDoc>('groups');
-  }
-
-  async list(): Promise<GroupDoc[]> {
-    return this.c.find({}, { sort: { _id: 1 } }).toArray();
-  }
-
-  async ensure(name: string, title?: string, description?: string): Promise<void> {
-    try {
-      await this.c.insertOne({
-        _id: name,
-        title: title ?? `Puente: ${name}`,
-        description: description ?? `Trust group ${name}`,
-        created: new Date().toISOString(),
-      });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
-    }
-  }
-}

@@ -3,7 +3,6 @@
  * a cleanup job deletes expired ones (FerretDB has no TTL index, so MongoDB does the same).
  * Index: `expires` { expires } for the cleanup.
  */
-import type { Collection, Db } from 'mongodb';
 
 export interface StatusDetail {
   id: string;
@@ -27,27 +26,4 @@ export interface StatusDoc {
   failures: StatusDetail[];
   pendings: StatusDetail[];
   expires: Date;
-}
-
-export class StatusRepository {
-  private readonly c: Collection<StatusDoc>;
-  constructor(db: Db) {
-    this.c = db.collection<StatusDoc>('status');
-  }
-
-  static async ensureIndexes(db: Db): Promise<void> {
-    await db.collection('status').createIndex({ expires: 1 }, { name: 'expires' });
-  }
-
-  async insert(doc: StatusDoc): Promise<void> {
-    await this.c.insertOne(doc);
-  }
-
-  async get(id: string): Promise<StatusDoc | null> {
-    return this.c.findOne({ _id: id });
-  }
-
-  async deleteExpired(now = new Date()): Promise<number> {
-    return (await this.c.deleteMany({ expires: { $lt: now } })).deletedCount;
-  }
 }

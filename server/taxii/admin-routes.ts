@@ -9,7 +9,7 @@ import { isAdmin } from '../auth/permissions';
 import { parseQuery } from '../http/query';
 import { negotiate, readBody, requireTaxiiBody, sendTaxii } from '../http/taxii';
 import type { PageTokens } from '../http/pagination';
-import type { TrustGroups } from './groups';
+import type { TrustGroups } from '../storage/trust-groups';
 import type { Releases } from './release';
 
 export interface AdminRouteDeps {

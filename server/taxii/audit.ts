@@ -8,7 +8,7 @@ import type { Principal } from '../auth/principal';
 import { memberOf } from '../auth/permissions';
 import type { Logger } from '../logger';
 import type { AuditEventName } from '../storage/audit';
-import type { TrustGroups } from './groups';
+import type { TrustGroups } from '../storage/trust-groups';
 
 export class AuditLog {
   private buffer = new Map<string, { p: Principal; method: string; path: string; status: number }[]>();

@@ -6,7 +6,7 @@
  * cross groups, so a validation result tells nobody what another group stores.
  */
 import type { ObjectDoc } from '../storage/objects';
-import type { GroupStores } from './groups';
+import type { GroupStores } from '../storage/trust-groups';
 
 type Definitions = Map<string, Record<string, unknown>>;
 

@@ -5,13 +5,13 @@
 import crypto from 'node:crypto';
 import type { Principal } from '../auth/principal';
 import { tlpDefinedBy, tlpOf, visibilityOf, type Tlp } from '../auth/tlp';
-import { dateAdded, formatMicros, reserveMicros, versionKey } from '../storage/clock';
+import { dateAdded, versionKey } from '../storage/clock';
 import type { CollectionDoc } from '../storage/collections';
-import { objectKey, type ObjectDoc, type ObjectMeta } from '../storage/objects';
+import { draftKey, type ObjectDraft } from '../storage/objects';
 import type { StatusDetail, StatusDoc } from '../storage/status';
+import type { GroupStores } from '../storage/trust-groups';
 import type { ObjectVerdict } from '../stix';
-import type { GroupStores } from './groups';
-import type { ServiceDeps } from './service';
+import type { ServiceDeps } from './deps';
 
 /** TAXII 2.1 §3.4.1: an object's version is `modified`, else `created`; SCOs have neither. */
 function versionOf(stix: Record<string, unknown>): string | undefined {
@@ -35,11 +35,9 @@ export async function ingest(d: ServiceDeps, p: Principal, g: GroupStores, c: Co
   const validate = () => d.validator.validateEnvelope(body);
   const { objects, verdicts } = d.extensions ? await d.extensions.validateIn(g, validate) : validate();
   const markings = await markingResolver(g, colId, objects, p.organisation);
-  const docs: ObjectDoc[] = [];
+  const drafts: ObjectDraft[] = [];
   const failures: StatusDetail[] = [];
-  const accepted: { doc: ObjectDoc; verdict: ObjectVerdict }[] = [];
-  let micros = reserveMicros(objects.length);
-  const firstAdded = formatMicros(micros);
+  const accepted: { key: string; stix: Record<string, unknown>; verdict: ObjectVerdict; repeated: boolean }[] = [];
   const keys = new Set<string>();
   for (let i = 0; i < objects.length; i++) {
     const verdict = verdicts[i]!;
@@ -53,46 +51,46 @@ export async function ingest(d: ServiceDeps, p: Principal, g: GroupStores, c: Co
       continue;
     }
     const raw = JSON.stringify(stix);
-    const added = formatMicros(micros++);
     const version = versionOf(stix);
+    const ver = version ? versionKey(version) : undefined;
     const id = String(stix.id).toLowerCase();
     const vis = visibilityOf(stix, p.organisation, markings.resolve);
-    const meta: ObjectMeta = {
-      id,
-      type: String(stix.type),
-      sv: typeof stix.spec_version === 'string' ? stix.spec_version : '2.1',
-      ver: (version && versionKey(version)) || `${added.slice(0, 26)}000Z`,
-      verRaw: version ?? added,
-      added,
-      sub: p.subject,
-      org: p.organisation,
-      tlp: vis.tlp,
-      readers: vis.readers,
-      restricted: vis.readers.length > 0,
-      ...d.deriveMeta?.(stix),
+    const draft: ObjectDraft = {
+      col: colId,
+      raw,
+      // Objects without a version (SCOs) are identified by their content, so a re-post is a no-op;
+      // the repository versions them by their date_added.
+      versionPart: ver ?? `h:${crypto.createHash('sha256').update(raw).digest('hex').slice(0, 32)}`,
+      meta: {
+        id,
+        type: String(stix.type),
+        sv: typeof stix.spec_version === 'string' ? stix.spec_version : '2.1',
+        ...(ver ? { ver, verRaw: version } : {}),
+        sub: p.subject,
+        org: p.organisation,
+        tlp: vis.tlp,
+        readers: vis.readers,
+        restricted: vis.readers.length > 0,
+        ...d.deriveMeta?.(stix),
+      },
     };
-    // Objects without a version (SCOs) are identified by their content, so a re-post is a no-op.
-    const versionPart = version ? meta.ver : `h:${crypto.createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
-    const doc: ObjectDoc = { _id: objectKey(colId, id, versionPart), col: colId, raw, meta };
+    const key = draftKey(draft);
     // The same object twice in one envelope is stored once.
-    if (!keys.has(doc._id)) docs.push(doc);
-    keys.add(doc._id);
-    accepted.push({ doc, verdict });
+    const repeated = keys.has(key);
+    if (!repeated) drafts.push(draft);
+    keys.add(key);
+    accepted.push({ key, stix, verdict, repeated });
   }
-  const done = g.objects.beginWrite(firstAdded);
-  let existing: Set<string>;
-  try {
-    existing = await g.objects.insert(docs);
-  } finally {
-    done();
-  }
-  const successes: StatusDetail[] = accepted.map(({ doc, verdict }) => {
-    const unknown = markings.unknownIn(JSON.parse(doc.raw) as Record<string, unknown>);
+  const { docs, existing } = await g.objects.add(drafts);
+  const byKey = new Map(docs.map((x) => [x._id, x]));
+  const successes: StatusDetail[] = accepted.map(({ key, stix, verdict, repeated }) => {
+    const doc = byKey.get(key)!;
+    const unknown = markings.unknownIn(stix);
     const notes = [
       unknown.length
         ? `${unknown.join(', ')} is not in this envelope nor in this collection, so the hub cannot tell its TLP: the object is kept as TLP:AMBER (its organisation and x_puente_recipients only)`
         : '',
-      existing.has(doc._id) ? 'already stored; the stored copy was kept' : docs.includes(doc) ? '' : 'repeated in this envelope; stored once',
+      existing.has(doc._id) ? 'already stored; the stored copy was kept' : repeated ? 'repeated in this envelope; stored once' : '',
       verdict.warnings.length ? `warnings: ${verdict.warnings.map((w) => `${w.path} ${w.message}`).join('; ')}` : '',
     ].filter(Boolean);
     return { id: doc.meta.id, version: doc.meta.verRaw, ...(notes.length ? { message: notes.join('. ') } : {}) };

@@ -11,12 +11,11 @@ import { BadRequest, Forbidden, NotFound } from '../errors';
 import type { Principal } from '../auth/principal';
 import { canRead, canWrite } from '../auth/permissions';
 import { releasable } from '../auth/tlp';
-import { formatMicros, reserveMicros } from '../storage/clock';
 import { collectionId, type CollectionDoc } from '../storage/collections';
-import type { ObjectDoc } from '../storage/objects';
+import { versionPartOf, type ObjectDoc, type ObjectDraft } from '../storage/objects';
+import type { TrustGroups } from '../storage/trust-groups';
 import type { Logger } from '../logger';
 import type { AuditLog } from './audit';
-import type { TrustGroups } from './groups';
 
 export interface ReleaseOutcome {
   released: { id: string; version: string; to: string }[];
@@ -37,27 +36,17 @@ export class Releases {
     const target = await this.groups.get(to);
     if (!target) return 0;
     const col = collectionId(to, 'released-in');
-    let micros = reserveMicros(docs.length);
-    const done = target.objects.beginWrite(formatMicros(micros));
-    try {
-      const copies: ObjectDoc[] = docs.map((d) => {
-        const versionPart = d._id.slice(d._id.lastIndexOf('|') + 1);
-        return {
-          _id: `${col}|${d.meta.id}|${versionPart}`,
-          col,
-          raw: d.raw,
-          meta: {
-            ...d.meta,
-            added: formatMicros(micros++),
-            origin: d.meta.origin ?? { group: from, subject: d.meta.sub, organisation: d.meta.org },
-          },
-        };
-      });
-      const existing = await target.objects.insert(copies);
-      return copies.length - existing.size;
-    } finally {
-      done();
-    }
+    const copies: ObjectDraft[] = docs.map((d) => {
+      const { added: _added, ...meta } = d.meta;
+      return {
+        col,
+        raw: d.raw,
+        versionPart: versionPartOf(d),
+        meta: { ...meta, origin: d.meta.origin ?? { group: from, subject: d.meta.sub, organisation: d.meta.org } },
+      };
+    });
+    const { docs: stored, existing } = await target.objects.add(copies);
+    return stored.length - existing.size;
   }
 
   /** Explicit release by a writer of `group` of the latest visible version of each id. */
@@ -74,7 +63,7 @@ export class Releases {
     const outcome: ReleaseOutcome = { released: [], refused: [] };
     const chosen: ObjectDoc[] = [];
     for (const id of [...new Set(ids.map((i) => i.toLowerCase()))]) {
-      const versions = await g.objects.findVersionsWithRaw(colId, id, { organisation: p.organisation });
+      const versions = await g.objects.findVersions(colId, id, { organisation: p.organisation });
       const latest = versions.sort((a, b) => (a.meta.ver < b.meta.ver ? -1 : 1)).at(-1);
       if (!latest) {
         outcome.refused.push({ id, reason: 'not found in this collection' });

@@ -7,46 +7,16 @@ import { Forbidden, NotFound } from '../errors';
 import type { Principal } from '../auth/principal';
 import { canRead, canWrite, isAdmin, memberOf } from '../auth/permissions';
 import type { CollectionDoc } from '../storage/collections';
-import type { ObjectDoc, ObjectMeta, Page } from '../storage/objects';
+import type { ObjectDoc, Page } from '../storage/objects';
 import type { StatusDoc } from '../storage/status';
 import type { ParsedQuery } from '../http/query';
-import { bindingOf, type PageTokens } from '../http/pagination';
+import { bindingOf } from '../http/pagination';
 import { STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE } from '../http/media';
-import type { Validator } from '../stix';
-import type { Metrics } from '../metrics';
-import type { Logger } from '../logger';
-import type { GroupStores, TrustGroups } from './groups';
-import type { ExtensionDefinitions } from './extensions';
+import type { GroupStores } from '../storage/trust-groups';
 import { ingest } from './ingest';
+import type { ServiceDeps } from './deps';
 
-export interface ServiceDeps {
-  groups: TrustGroups;
-  validator: Validator;
-  tokens: PageTokens;
-  metrics: Metrics;
-  log: Logger;
-  maxContentLength: number;
-  pageSizeDefault: number;
-  statusRetentionHours: number;
-  /** Extension definitions stored in each group, for validating extensions (STIX 2.1 §7.3). */
-  extensions?: ExtensionDefinitions;
-  /** Extra server-owned metadata derived from a valid object (e.g. correlation keys). */
-  deriveMeta?: (stix: Record<string, unknown>) => Partial<ObjectMeta>;
-  /** Called after objects are stored (sharing policy, audit), before the client is answered. */
-  onStored?: (event: StoredEvent) => Promise<void>;
-  /** Called after a delete, before the client is answered (audit). */
-  onDeleted?: (event: { principal: Principal; group: string; collection: string; id: string; versions: string[]; restricted: boolean }) => Promise<void>;
-}
-
-export interface StoredEvent {
-  principal: Principal;
-  group: string;
-  collection: CollectionDoc;
-  /** Every accepted object of the request (new and already stored). */
-  docs: ObjectDoc[];
-  /** Those of `docs` that this request stored. */
-  stored: ObjectDoc[];
-}
+export type { ServiceDeps, StoredEvent } from './deps';
 
 export type ObjectsEndpoint = 'objects' | 'manifest' | 'object' | 'versions';
 

@@ -61,6 +61,6 @@ it('knows the stored definitions again after a restart', async () => {
     expect(res.body.failure_count).toBe(1);
   } finally {
     await again.hub.stop();
-    await again.db.close();
+    await again.storage.close();
   }
 });

@@ -22,7 +22,7 @@ describe('health, readiness and metrics', () => {
 
   it('answers /readyz with 503 and a TAXII error when the database is closed', async () => {
     const other = await (await import('../support/hub')).startTestHub();
-    await other.db.close();
+    await other.storage.close();
     const res = await request(other.app).get('/readyz').expect(503);
     expect(res.headers['content-type']).toBe('application/taxii+json;version=2.1');
     expect(res.body.error_code).toBe('unavailable');

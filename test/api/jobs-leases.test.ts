@@ -1,20 +1,17 @@
-/** Job leases, checkpoints and crash recovery against the real database. */
-import type { Db } from 'mongodb';
-import { LeaseRepository } from '../../server/jobs/lease';
-import { CheckpointRepository } from '../../server/jobs/runs';
+/** Job leases, checkpoints and crash recovery against the real database (leases on both backends). */
+import { MongoClient } from 'mongodb';
 import { Jobs } from '../../server/jobs/scheduler';
-import { startTestHub, type TestHub } from '../support/hub';
+import type { Storage } from '../../server/storage/contract';
+import { BACKENDS, openTestStorage, startTestHub, testDatabase, type TestHub } from '../support/hub';
 import { client, type Client } from '../support/taxii';
 import { malware, stixId } from '../support/stix';
 
 let t: TestHub;
 let c: Client;
-let admin: Db;
 
 beforeAll(async () => {
   t = await startTestHub({ PUENTE_CORRELATION_SETTLE_MS: '0' });
   c = client(t.app);
-  admin = t.db.admin();
 });
 afterAll(async () => {
   await t.close();
@@ -33,9 +30,18 @@ async function alertCount(group: string): Promise<number> {
   return (res.body.objects ?? []).length;
 }
 
-describe('leases', () => {
+describe.each(BACKENDS)('leases on %s', (backend) => {
+  let storage: Storage;
+  beforeAll(async () => {
+    storage = await openTestStorage(backend);
+  });
+  afterAll(async () => {
+    await storage.dropAll();
+    await storage.close();
+  });
+
   it('lets one contender win and refuses the other while the lease lives', async () => {
-    const a = new LeaseRepository(admin);
+    const a = storage.leases;
     const [x, y] = await Promise.all([a.acquire('test:one', 60_000, 'a'), a.acquire('test:one', 60_000, 'b')]);
     expect([x, y].filter(Boolean)).toHaveLength(1);
     await a.release((x ?? y)!);
@@ -44,8 +50,7 @@ describe('leases', () => {
 
   it('takes over an expired lease, and only one of two contenders does', async () => {
     let now = new Date('2026-01-01T00:00:00Z');
-    const clock = () => now;
-    const repo = new LeaseRepository(admin, clock);
+    const repo = storage.leasesAt(() => now);
     const old = await repo.acquire('test:expired', 1000, 'crashed');
     expect(old).not.toBeNull();
     expect(await repo.acquire('test:expired', 1000, 'early')).toBeNull();
@@ -57,24 +62,37 @@ describe('leases', () => {
     await repo.release(old!);
     expect((await repo.get('test:expired'))?.holder).toBe((x ?? y)!.holder);
   });
+});
 
+describe('leases on mongodb, takeover claims', () => {
   it('is not blocked for good by a contender that crashed between its takeover claim and the delete', async () => {
-    let now = new Date('2026-02-01T00:00:00Z');
-    const repo = new LeaseRepository(admin, () => now);
-    const old = await repo.acquire('test:stuck', 1000, 'crashed');
-    now = new Date(now.getTime() + 5000);
-    // The crashed contender's claim, left behind.
-    const period = Math.floor(now.getTime() / 1000);
-    await admin.collection('job_leases').insertOne({ _id: `takeover|test:stuck|${old!.holder}|${period}` } as never);
-    expect(await repo.acquire('test:stuck', 1000, 'same-period')).toBeNull();
-    now = new Date(now.getTime() + 1000);
-    expect(await repo.acquire('test:stuck', 1000, 'next-period')).not.toBeNull();
+    const prefix = `t${Date.now().toString(36)}`;
+    const storage = await openTestStorage('mongodb', prefix);
+    const raw = await MongoClient.connect(testDatabase('mongodb').mongodbUri!);
+    try {
+      let now = new Date('2026-02-01T00:00:00Z');
+      const repo = storage.leasesAt(() => now);
+      const old = await repo.acquire('test:stuck', 1000, 'crashed');
+      now = new Date(now.getTime() + 5000);
+      // The crashed contender's claim, left behind.
+      const period = Math.floor(now.getTime() / 1000);
+      await raw.db(`${prefix}-admin`).collection('job_leases').insertOne({ _id: `takeover|test:stuck|${old!.holder}|${period}` } as never);
+      expect(await repo.acquire('test:stuck', 1000, 'same-period')).toBeNull();
+      now = new Date(now.getTime() + 1000);
+      expect(await repo.acquire('test:stuck', 1000, 'next-period')).not.toBeNull();
+    } finally {
+      await raw.close();
+      await storage.dropAll();
+      await storage.close();
+    }
   });
+});
 
+describe('jobs', () => {
   it('runs a job once when two instances race for it', async () => {
     await c.add('colombia', 'indicators', plantAndThreat());
     const other = new Jobs({
-      db: t.db, groups: t.hub.groups, log: t.hub.jobs['d'].log, metrics: t.metrics, engine: t.hub.engine,
+      groups: t.hub.groups, log: t.hub.jobs['d'].log, metrics: t.metrics, engine: t.hub.engine,
       schedules: { correlation: '* * * * *', 'status-cleanup': '* * * * *' }, leaseMs: 60_000, instance: 'second',
     });
     const runs = await Promise.all([t.hub.jobs.run('correlation', 'colombia', 'api'), other.run('correlation', 'colombia', 'api')]);
@@ -89,7 +107,7 @@ describe('checkpoints and crashes', () => {
     await c.add('eu', 'indicators', [malware()]);
     const r = await t.hub.jobs.run('correlation', 'eu', 'api');
     expect(r.counts.objects).toBe(1);
-    const cp = await new CheckpointRepository(t.db.group('eu')).get('correlation');
+    const cp = await t.storage.group('eu').checkpoints.get('correlation');
     expect(cp?.added).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
@@ -102,7 +120,7 @@ describe('checkpoints and crashes', () => {
     });
     expect(crashed).toMatchObject({ outcome: 'failed', error: 'simulated crash' });
     expect(await alertCount('nato-liaison')).toBe(1);
-    expect(await new CheckpointRepository(t.db.group('nato-liaison')).get('correlation')).toBeUndefined();
+    expect(await t.storage.group('nato-liaison').checkpoints.get('correlation')).toBeUndefined();
     const again = await t.hub.jobs.run('correlation', 'nato-liaison', 'api');
     expect(again.outcome).toBe('ok');
     expect(again.counts).toMatchObject({ objects: 3, alerts: 1, alerts_new: 0 });

@@ -114,7 +114,7 @@ describe('health endpoints', () => {
 
   it('describes the 503 of /readyz when the database is gone', async () => {
     const other = await startTestHub();
-    await other.db.close();
+    await other.storage.close();
     const res = await request(other.app).get('/readyz');
     expect(res.status).toBe(503);
     api.expectDescribed(res, { method: 'get', path: '/readyz' });

@@ -51,7 +51,7 @@ describe('explicit release', () => {
     const obj = marked('clear');
     await co.add('colombia', 'indicators', [obj]);
     await coPeer.post(releasePath, { objects: [obj.id], to: ['eu'] }).expect(200);
-    const stored = await t.db.group('eu').collection('objects').findOne({ col: euReleasedIn, 'meta.id': obj.id });
+    const [stored] = await t.storage.group('eu').objects.findVersions(euReleasedIn, String(obj.id), { organisation: ORG_CO_CERT });
     expect(stored?.meta.origin).toEqual({ group: 'colombia', subject: `cert-${ORG_CO_CERT.slice(-4)}`, organisation: ORG_CO_CERT });
   });
 
@@ -62,7 +62,7 @@ describe('explicit release', () => {
     expect(peer.body.released).toEqual([]);
     expect(peer.body.refused[0].reason).toMatch(/originating organisation/);
     await co.post(releasePath, { objects: [obj.id], to: ['eu'] }).expect(200);
-    const stored = await t.db.group('eu').collection('objects').findOne({ col: euReleasedIn, 'meta.id': obj.id });
+    const [stored] = await t.storage.group('eu').objects.findVersions(euReleasedIn, String(obj.id), { organisation: ORG_CO_CERT });
     expect(stored?.meta.tlp).toBe('amber');
     expect(stored?.meta.readers).toEqual([ORG_CO_CERT, ORG_CO_MIN]);
     // In the target group, AMBER still shows only to the named organisations.
@@ -75,7 +75,7 @@ describe('explicit release', () => {
     const res = await co.post(releasePath, { objects: [obj.id], to: ['eu'] }).expect(200);
     expect(res.body.released).toEqual([]);
     expect(res.body.refused[0].reason).toMatch(/never leaves/);
-    expect(await t.db.group('eu').collection('objects').countDocuments({ 'meta.id': obj.id })).toBe(0);
+    expect(await t.storage.group('eu').objects.findVersions(euReleasedIn, String(obj.id), { organisation: ORG_CO_CERT })).toEqual([]);
   });
 
   it('refuses a release by a reader, to an unknown group, and of another group\'s object', async () => {
@@ -91,18 +91,18 @@ describe('explicit release', () => {
 
 describe('sharing policy', () => {
   it('releases new CLEAR, GREEN and unmarked objects of the collection, and nothing else', async () => {
-    await createCollection(t.db, 'colombia', { alias: 'shared-ioc', title: 'IOCs shared with the EU' });
-    await setSharingPolicy(t.db, 'colombia', 'shared-ioc', ['eu']);
+    await createCollection(t.storage, 'colombia', { alias: 'shared-ioc', title: 'IOCs shared with the EU' });
+    await setSharingPolicy(t.storage, 'colombia', 'shared-ioc', ['eu']);
     const green = marked('green');
     const plain = indicator();
     const amber = marked('amber');
     await co.add('colombia', 'shared-ioc', [green, plain, amber]);
     for (const o of [green, plain]) await eu.get(`/eu/collections/${euReleasedIn}/objects/${o.id}/`).expect(200);
-    expect(await t.db.group('eu').collection('objects').countDocuments({ 'meta.id': amber.id })).toBe(0);
+    expect(await t.storage.group('eu').objects.findVersions(euReleasedIn, String(amber.id), { organisation: ORG_CO_CERT })).toEqual([]);
   });
 
   it('refuses a policy that names an unknown group', async () => {
-    await expect(setSharingPolicy(t.db, 'colombia', 'indicators', ['mars'])).rejects.toThrow(/mars/);
+    await expect(setSharingPolicy(t.storage, 'colombia', 'indicators', ['mars'])).rejects.toThrow(/mars/);
   });
 });
 
@@ -158,8 +158,8 @@ describe('audit log', () => {
 
 describe('admin use cases', () => {
   it('creates a trust group with its default collections, idempotently', async () => {
-    await createGroup(t.db, 'ops-test');
-    await createGroup(t.db, 'ops-test');
+    await createGroup(t.storage, 'ops-test');
+    await createGroup(t.storage, 'ops-test');
     const admin = client(t.app, { Authorization: `Bearer ${kit.token(ORG_CO_CERT, { 'ops-test': ['admin'] })}` });
     await new Promise((r) => setTimeout(r, 1100)); // the hub re-reads the group registry at most once a second
     const res = await admin.get('/ops-test/collections/').expect(200);
@@ -167,6 +167,6 @@ describe('admin use cases', () => {
   });
 
   it('refuses a reserved group name', async () => {
-    await expect(createGroup(t.db, 'taxii2')).rejects.toThrow(/reserved|not a valid/);
+    await expect(createGroup(t.storage, 'taxii2')).rejects.toThrow(/reserved|not a valid/);
   });
 });

@@ -3,11 +3,10 @@
  * and the process exits 0. Everything acknowledged before the signal is stored.
  */
 import http from 'node:http';
-import { MongoClient } from 'mongodb';
 import { startLiveHub } from '../support/live-hub';
 import { indicator } from '../support/stix';
 import { collectionId } from '../../server/storage/collections';
-import { TAXII, testDbUri } from '../support/hub';
+import { BACKENDS, openTestStorage, TAXII } from '../support/hub';
 
 /** Starts a POST and sends half of its body; the rest is sent by `finish()`. */
 function halfPost(url: string, body: string) {
@@ -30,8 +29,8 @@ function halfPost(url: string, body: string) {
   return { answer, finish: () => finish() };
 }
 
-it('finishes every request in flight on SIGTERM, then exits 0', async () => {
-  const hub = await startLiveHub();
+it.each(BACKENDS)('finishes every request in flight on SIGTERM, then exits 0 (%s)', async (backend) => {
+  const hub = await startLiveHub({ backend });
   const col = collectionId('colombia', 'incidents');
   const url = `${hub.url}/colombia/collections/${col}/objects/`;
   const envelopes = Array.from({ length: 12 }, () => JSON.stringify({ objects: Array.from({ length: 200 }, () => indicator()) }));
@@ -53,13 +52,11 @@ it('finishes every request in flight on SIGTERM, then exits 0', async () => {
   expect(hub.logs().some((l) => l.msg === 'server.stopped')).toBe(true);
 
   // Nothing acknowledged is lost: every object is in the database after the process is gone.
-  const client = await MongoClient.connect(testDbUri());
+  const storage = await openTestStorage(backend, hub.prefix);
   try {
-    const stored = await client.db(`${hub.prefix}-colombia`).collection('objects').countDocuments({ col });
-    expect(stored).toBe(acknowledged);
-    await client.db(`${hub.prefix}-colombia`).dropDatabase();
-    await client.db(`${hub.prefix}-admin`).dropDatabase();
+    expect(await storage.group('colombia').objects.count(col)).toBe(acknowledged);
   } finally {
-    await client.close();
+    await storage.dropAll();
+    await storage.close();
   }
 });

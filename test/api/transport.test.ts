@@ -8,7 +8,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { startLiveHub } from '../support/live-hub';
-import { REPO_ROOT } from '../../server/storage/embedded';
+import { REPO_ROOT } from '../../server/paths';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'puente-tls-'));
 const cert = path.join(dir, 'cert.pem');

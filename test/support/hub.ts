@@ -1,6 +1,7 @@
 /**
- * A real hub for API tests: the real app, the real database over the wire (the embedded server
- * started by global-setup), its own database prefix per test file. Nothing is mocked.
+ * A real hub for API tests: the real app, the real database over the wire (the servers started
+ * by global-setup), its own name prefix per test file. Nothing is mocked. API tests run on the
+ * default backend (PostgreSQL); the pagination, concurrency and crash tests run on both.
  */
 import crypto from 'node:crypto';
 import type { Express, RequestHandler } from 'express';
@@ -8,25 +9,35 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../../server/config';
 import { createApp } from '../../server/app';
 import { createMetrics, type Metrics } from '../../server/metrics';
-import { Database } from '../../server/storage/database';
+import type { Backend, Storage } from '../../server/storage/contract';
+import { openStorage, type StorageSettings } from '../../server/storage/open';
 import { buildHub, type Hub } from '../../server/hub';
 
 export interface TestHub {
   app: Express;
   hub: Hub;
-  db: Database;
+  storage: Storage;
   config: Config;
   metrics: Metrics;
   close(): Promise<void>;
 }
 
-export function testDbUri(): string {
-  const uri = process.env.PUENTE_TEST_MONGODB_URI;
-  if (!uri) throw new Error('PUENTE_TEST_MONGODB_URI is not set: run the tests through jest (global-setup starts the database)');
-  return uri;
+export const BACKENDS: readonly Backend[] = ['postgres', 'mongodb'];
+
+/** Connection settings of a test database (started by global-setup). */
+export function testDatabase(backend: Backend = 'postgres'): Pick<StorageSettings, 'mongodbUri' | 'postgresUrl'> {
+  const name = backend === 'postgres' ? 'PUENTE_TEST_POSTGRES_URL' : 'PUENTE_TEST_MONGODB_URI';
+  const url = process.env[name];
+  if (!url) throw new Error(`${name} is not set: run the tests through jest (global-setup starts the databases)`);
+  return backend === 'postgres' ? { postgresUrl: url } : { mongodbUri: url };
 }
 
-export async function startTestHub(env: Record<string, string> = {}, authenticate?: RequestHandler): Promise<TestHub> {
+/** Opens a storage on a test database under a fresh prefix (contract tests). */
+export async function openTestStorage(backend: Backend = 'postgres', prefix = `t${crypto.randomBytes(5).toString('hex')}`, readSettleMs = 0): Promise<Storage> {
+  return (await openStorage({ ...testDatabase(backend), dataDir: '', dbPrefix: prefix, readSettleMs })).storage;
+}
+
+export async function startTestHub(env: Record<string, string> = {}, authenticate?: RequestHandler, backend: Backend = 'postgres'): Promise<TestHub> {
   const prefix = `t${crypto.randomBytes(5).toString('hex')}`;
   const config = loadConfig({
     PUENTE_DB_PREFIX: prefix,
@@ -37,20 +48,19 @@ export async function startTestHub(env: Record<string, string> = {}, authenticat
   });
   const log = pino({ level: 'silent' });
   const metrics = createMetrics(false);
-  const db = await Database.connect(testDbUri(), config.dbPrefix);
-  const hub = await buildHub({ config, log, metrics, db, authenticate });
-  const app = createApp({ config, log, metrics, db, routers: hub.routers });
+  const storage = await openTestStorage(backend, config.dbPrefix, config.readSettleMs);
+  const hub = await buildHub({ config, log, metrics, storage, authenticate });
+  const app = createApp({ config, log, metrics, storage, routers: hub.routers });
   return {
     app,
     hub,
-    db,
+    storage,
     config,
     metrics,
     close: async () => {
       await hub.stop();
-      for (const g of await hub.groups.all()) await db.group(g.name).dropDatabase();
-      await db.admin().dropDatabase();
-      await db.close();
+      await storage.dropAll();
+      await storage.close();
     },
   };
 }

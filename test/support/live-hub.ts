@@ -1,19 +1,23 @@
 /**
  * The real hub as a child process (server/main.ts, the production composition root) listening on
- * a free loopback port, for tests and benchmarks that talk to it over real HTTP. It uses the test
- * database (PUENTE_TEST_MONGODB_URI, started by global-setup) under a fresh database prefix, with
- * no JWKS, so every request acts as the development principal.
+ * a free loopback port, for tests and benchmarks that talk to it over real HTTP. It uses a test
+ * database (started by global-setup; PostgreSQL unless `backend` says otherwise) under a fresh
+ * name prefix, with no JWKS, so every request acts as the development principal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
-import { MongoClient } from 'mongodb';
-import { REPO_ROOT } from '../../server/storage/embedded';
+import { REPO_ROOT } from '../../server/paths';
+import type { Backend } from '../../server/storage/contract';
+import { openStorage, type StorageSettings } from '../../server/storage/open';
+import { testDatabase } from './hub';
 
 export interface LiveHubOptions {
-  /** MongoDB URI; default PUENTE_TEST_MONGODB_URI. */
-  mongodbUri?: string;
+  /** Default: postgres (PUENTE_TEST_POSTGRES_URL). */
+  backend?: Backend;
+  /** Overrides the test database's connection settings (benchmarks). */
+  database?: Pick<StorageSettings, 'mongodbUri' | 'postgresUrl'>;
   /** Extra environment (PUENTE_*), applied last. */
   env?: Record<string, string>;
   /**
@@ -50,13 +54,14 @@ process.once('exit', () => {
   for (const child of killOnExit) child.kill('SIGKILL');
 });
 
-function childEnv(uri: string, prefix: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+function childEnv(db: Pick<StorageSettings, 'mongodbUri' | 'postgresUrl'>, prefix: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   // The developer's own PUENTE_* settings (a JWKS path, a port) must not leak into the test hub.
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PUENTE_') && k !== 'MONGODB_URI') env[k] = v;
   return {
     ...env,
-    MONGODB_URI: uri,
+    ...(db.mongodbUri ? { MONGODB_URI: db.mongodbUri } : {}),
+    ...(db.postgresUrl ? { PUENTE_POSTGRES_URL: db.postgresUrl } : {}),
     PUENTE_PORT: '0',
     PUENTE_HOST: '127.0.0.1',
     PUENTE_DB_PREFIX: prefix,
@@ -66,21 +71,20 @@ function childEnv(uri: string, prefix: string, extra: Record<string, string>): N
   };
 }
 
-async function dropDatabases(uri: string, prefix: string): Promise<void> {
-  const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5_000 });
+/** Drops every database/schema of this prefix. */
+export async function dropDatabases(db: Pick<StorageSettings, 'mongodbUri' | 'postgresUrl'>, prefix: string): Promise<void> {
+  const { storage } = await openStorage({ ...db, dataDir: '', dbPrefix: prefix });
   try {
-    const { databases } = await client.db().admin().listDatabases({ nameOnly: true });
-    for (const d of databases) if (d.name.startsWith(`${prefix}-`)) await client.db(d.name).dropDatabase();
+    await storage.dropAll();
   } finally {
-    await client.close();
+    await storage.close();
   }
 }
 
 export async function startLiveHub(opts: LiveHubOptions = {}): Promise<LiveHub> {
-  const uri = opts.mongodbUri ?? process.env.PUENTE_TEST_MONGODB_URI;
-  if (!uri) throw new Error('startLiveHub: no database (run through jest, whose global-setup sets PUENTE_TEST_MONGODB_URI, or pass mongodbUri)');
+  const db = opts.database ?? testDatabase(opts.backend);
   const prefix = `l${crypto.randomBytes(5).toString('hex')}`;
-  const env = childEnv(uri, prefix, opts.env ?? {});
+  const env = childEnv(db, prefix, opts.env ?? {});
   const main = path.join('server', 'main.ts');
   const child =
     opts.launcher === 'node'
@@ -137,7 +141,7 @@ export async function startLiveHub(opts: LiveHubOptions = {}): Promise<LiveHub> 
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       const result = await exited;
       clearTimeout(timer);
-      if (!keepDatabases) await dropDatabases(uri, prefix);
+      if (!keepDatabases) await dropDatabases(db, prefix);
       return result;
     },
   };

@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../../server/storage/embedded';
+import { REPO_ROOT } from '../../server/paths';
 
 const run = promisify(execFile);
 

@@ -1,5 +1,5 @@
 /**
- * Expiring job leases: a job runs in one place at a time, even with several hub instances on one
+ * Expiring job leases on MongoDB: a job runs in one place at a time, even with several hub instances on one
  * database. A lease is a document whose `_id` is the job name (plus the trust group), so claiming
  * it is an insert into the unique `_id` index: atomic on MongoDB and on FerretDB alike, where
  * findAndModify and updates are not. An expired lease is taken over by claiming the takeover
@@ -8,25 +8,14 @@
  */
 import crypto from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-
-export interface LeaseDoc {
-  _id: string;
-  holder: string;
-  acquiredAt: Date;
-  expiresAt: Date;
-}
-
-export interface Lease {
-  key: string;
-  holder: string;
-  expiresAt: Date;
-}
+import type { Lease, LeaseDoc } from '../jobs';
+import type { LeaseRepository } from '../contract';
 
 function isDuplicate(err: unknown): boolean {
   return (err as { code?: number }).code === 11000;
 }
 
-export class LeaseRepository {
+export class MongoLeases implements LeaseRepository {
   private readonly c: Collection<LeaseDoc>;
 
   constructor(

@@ -1,17 +1,18 @@
 /**
- * The embedded database used when no MONGODB_URI is given (npm start, the tests):
- * a `mongod` from PATH if there is one, otherwise FerretDB 1.24.2 on SQLite, built once
- * from the wrapper module in scripts/ferretdb and cached in .cache/ferretdb.
- * It listens on loopback only, on a free port, and stops when the hub stops.
+ * An embedded MongoDB-compatible server: a `mongod` from PATH if there is one, otherwise
+ * FerretDB 1.24.2 on SQLite, built once from the wrapper module in scripts/ferretdb and cached
+ * in .cache/ferretdb. It proves the MongoDB backend in the tests (a real wire-protocol server)
+ * and reads the data folders of earlier versions (`puente db migrate --from ferretdb`); the
+ * hub's embedded default is PostgreSQL. It listens on loopback only, on a free port, and stops
+ * when its parent stops.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
-import { Database } from './database';
+import { REPO_ROOT } from '../../paths';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const WRAPPER_DIR = path.join(REPO_ROOT, 'scripts', 'ferretdb');
 const CACHE_DIR = path.join(REPO_ROOT, '.cache', 'ferretdb');
 export const FERRETDB_BINARY = path.join(CACHE_DIR, 'puente-ferretdb');
@@ -26,6 +27,8 @@ export interface EmbeddedOptions {
   dataDir: string;
   /** Progress messages for a person (the first FerretDB build takes a minute or two). */
   onProgress?: (message: string) => void;
+  /** FerretDB even when a `mongod` is on PATH (reading FerretDB's own files). */
+  preferFerretDb?: boolean;
 }
 
 export class EmbeddedDatabaseUnavailable extends Error {}
@@ -163,7 +166,7 @@ async function startMongod(mongod: string, dir: string): Promise<EmbeddedDatabas
 }
 
 export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const mongod = onPath('mongod');
+  const mongod = opts.preferFerretDb ? undefined : onPath('mongod');
   if (mongod) {
     const dir = path.resolve(opts.dataDir, 'mongod');
     fs.mkdirSync(dir, { recursive: true });
@@ -173,27 +176,4 @@ export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<Embe
   const dir = path.resolve(opts.dataDir, 'ferretdb');
   fs.mkdirSync(dir, { recursive: true });
   return startFerretDb(dir);
-}
-
-/**
- * For command-line tools: the database of `MONGODB_URI`, or else the embedded one on the hub's
- * data folder (the hub must be stopped: two embedded servers must not share the same files).
- */
-export async function withCliDatabase<T>(
-  config: { mongodbUri?: string; dataDir: string; dbPrefix: string },
-  work: (db: Database) => Promise<T>,
-): Promise<T> {
-  let embedded: EmbeddedDatabase | undefined;
-  let uri = config.mongodbUri;
-  if (!uri) {
-    embedded = await startEmbeddedDatabase({ dataDir: path.resolve(REPO_ROOT, config.dataDir) });
-    uri = embedded.uri;
-  }
-  const db = await Database.connect(uri, config.dbPrefix);
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-    await embedded?.stop();
-  }
 }

@@ -5,36 +5,15 @@
  */
 import crypto from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-
-export type Outcome = 'running' | 'ok' | 'failed' | 'skipped';
-export type Trigger = 'schedule' | 'api' | 'cli';
-
-export interface RunDoc {
-  _id: string;
-  job: string;
-  group: string;
-  trigger: Trigger;
-  /** Instance holding the lease (absent when skipped). */
-  holder?: string;
-  started: string;
-  ended?: string;
-  outcome: Outcome;
-  counts: Record<string, number>;
-  error?: string;
-}
-
-export interface Checkpoint {
-  /** date_added of the last object processed, and its storage key (ties on date_added). */
-  added: string;
-  key: string;
-}
+import type { Checkpoint, Outcome, RunDoc, Trigger } from '../jobs';
+import type { CheckpointRepository, RunsRepository } from '../contract';
 
 interface StateDoc extends Checkpoint {
   _id: string;
   updated: string;
 }
 
-export class RunsRepository {
+export class MongoRuns implements RunsRepository {
   private readonly c: Collection<RunDoc>;
   constructor(db: Db) {
     this.c = db.collection<RunDoc>('job_runs');
@@ -63,7 +42,7 @@ export class RunsRepository {
   }
 }
 
-export class CheckpointRepository {
+export class MongoCheckpoints implements CheckpointRepository {
   private readonly c: Collection<StateDoc>;
   constructor(db: Db) {
     this.c = db.collection<StateDoc>('job_state');

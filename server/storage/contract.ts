@@ -1,0 +1,171 @@
+/**
+ * The storage contract: what the hub asks of a database, as interfaces over plain rows. Two
+ * implementations sit side by side, `storage/mongo/` (production: a MongoDB replica set or
+ * sharded cluster) and `storage/postgres/` (the embedded default, or an external PostgreSQL).
+ * Nothing outside `storage/` knows which one runs; `test/contract/` runs one suite over both.
+ *
+ * Each trust group is isolated in its own database (MongoDB) or schema (PostgreSQL).
+ */
+import type { AuditEntry, NewAuditEntry } from './audit';
+import type { CollectionDoc, GroupDoc } from './collections';
+import type { ObjectDoc, ObjectDraft, ObjectQuery, Page, Viewer } from './objects';
+import type { StatusDoc } from './status';
+import type { Checkpoint, Lease, LeaseDoc, Outcome, RunDoc, Trigger } from './jobs';
+
+export type { Checkpoint };
+
+export type Backend = 'mongodb' | 'postgres';
+
+export interface AddResult {
+  /** One document per distinct key, in draft order, with the date_added the repository gave it. */
+  docs: ObjectDoc[];
+  /** Keys that were already stored before this call (identical re-posts): nothing was written for them. */
+  existing: Set<string>;
+}
+
+export interface ObjectsRepository {
+  /**
+   * The one write path for stored objects: assigns date_added (unique, increasing in this
+   * process), keeps keyset readers behind the write while it is in flight, inserts unordered,
+   * and treats a key already stored as a no-op. Drafts repeating a key are stored once.
+   */
+  add(drafts: ObjectDraft[]): Promise<AddResult>;
+  /** One keyset page in (date_added, key) order; `more` says whether another matching object exists. */
+  page(q: ObjectQuery): Promise<Page>;
+  /** Visible versions of one object (DELETE, release), `raw` included. */
+  findVersions(collection: string, id: string, viewer: Viewer): Promise<ObjectDoc[]>;
+  /** The latest visible version of each id in a collection. */
+  findLatest(collection: string, ids: string[], viewer: Viewer): Promise<ObjectDoc[]>;
+  /** Unrestricted objects of one type in every collection of the group (start-up loads). */
+  findByType(type: string): Promise<ObjectDoc[]>;
+  deleteByKeys(keys: string[]): Promise<number>;
+  /** Objects stored in a collection (tests, benchmarks, migration checks). */
+  count(collection?: string): Promise<number>;
+  /** Every stored document in (date_added, key) order after `after`, `limit` at a time (migration). */
+  scan(after: { added: string; key: string } | undefined, limit: number): Promise<ObjectDoc[]>;
+  /** Inserts documents exactly as given, date_added included (migration between backends only). */
+  importDocs(docs: ObjectDoc[]): Promise<number>;
+}
+
+export interface CollectionsRepository {
+  list(): Promise<CollectionDoc[]>;
+  get(id: string): Promise<CollectionDoc | null>;
+  /** Creates the collection if it is not there (idempotent; the first writer wins). */
+  ensure(group: string, spec: Omit<CollectionDoc, '_id' | 'created'>): Promise<CollectionDoc>;
+  setReleaseTo(id: string, groups: string[]): Promise<boolean>;
+}
+
+export interface StatusRepository {
+  insert(doc: StatusDoc): Promise<void>;
+  get(id: string): Promise<StatusDoc | null>;
+  deleteExpired(now?: Date): Promise<number>;
+}
+
+/** Append-only: there is no update and no delete. */
+export interface AuditRepository {
+  append(entries: NewAuditEntry[]): Promise<void>;
+  page(after: string | undefined, limit: number): Promise<{ entries: AuditEntry[]; more: boolean }>;
+  /** Copies entries with their ids and times, skipping ids already present (migration between backends only). */
+  importEntries(entries: AuditEntry[]): Promise<void>;
+}
+
+export interface RunsRepository {
+  start(job: string, group: string, trigger: Trigger, holder?: string): Promise<RunDoc>;
+  finish(run: RunDoc, outcome: Outcome, counts: Record<string, number>, error?: string): Promise<RunDoc>;
+  /** Newest first. */
+  list(opts: { job?: string; limit: number }): Promise<RunDoc[]>;
+}
+
+export interface CheckpointRepository {
+  get(job: string): Promise<Checkpoint | undefined>;
+  set(job: string, cp: Checkpoint): Promise<void>;
+  clear(job: string): Promise<void>;
+}
+
+/** Expiring exclusive claims (a job runs in one place at a time, across hub instances). */
+export interface LeaseRepository {
+  /** Claims `key` for `ttlMs`; null when someone else holds an unexpired lease. */
+  acquire(key: string, ttlMs: number, instance?: string): Promise<Lease | null>;
+  /** Extends a lease we hold; false when it was lost (expired and taken over). */
+  renew(lease: Lease, ttlMs: number): Promise<boolean>;
+  release(lease: Lease): Promise<void>;
+  get(key: string): Promise<LeaseDoc | null>;
+}
+
+/** Times named phases of a run (the correlation benchmark); storage only calls start/stop. */
+export interface PhaseTimer {
+  start(phase: string): () => void;
+}
+
+/**
+ * The correlation engine's reads of one group's input collections. Every call is an indexed
+ * read of what it asks for: no call reads the whole group.
+ */
+export interface GraphReader {
+  /** Objects after the checkpoint and before `until`, in (date_added, key) order. */
+  newObjects(after: Checkpoint | undefined, until: string, limit: number): Promise<ObjectDoc[]>;
+  /** Every stored version of these ids. */
+  byIds(ids: string[]): Promise<ObjectDoc[]>;
+  /** Relationships and sightings whose link ends (meta.links) include one of these ids. */
+  linksTouching(ids: string[]): Promise<ObjectDoc[]>;
+  /** Objects naming one of these observable keys, added at or after `since`. */
+  byKeys(keys: string[], since: string): Promise<ObjectDoc[]>;
+}
+
+/** One stored report of an observable key, as another group may count it (never the object). */
+export interface KeyReport {
+  key: string;
+  organisation: string;
+  added: string;
+}
+
+export interface ObjectGraph {
+  reader(inputCollections: string[], phases?: PhaseTimer): GraphReader;
+  /**
+   * Reports of these keys since `since` that another trust group may count: TLP:CLEAR and
+   * unrestricted only, outside `excludeCollection` (alerts), and not copies released from
+   * `notFromGroup` (its own reports coming back). One row per (stored object, matching key).
+   */
+  shareableKeyReports(keys: string[], since: string, opts: { excludeCollection: string; notFromGroup: string }): Promise<KeyReport[]>;
+}
+
+export interface GroupStorage {
+  readonly name: string;
+  /** Creates the group's database/schema, tables and named indexes if missing (idempotent). */
+  ensure(): Promise<void>;
+  readonly objects: ObjectsRepository;
+  readonly collections: CollectionsRepository;
+  readonly status: StatusRepository;
+  readonly audit: AuditRepository;
+  readonly runs: RunsRepository;
+  readonly checkpoints: CheckpointRepository;
+  readonly graph: ObjectGraph;
+}
+
+/** The registry of trust groups (the hub's own admin database/schema). */
+export interface GroupRegistry {
+  list(): Promise<GroupDoc[]>;
+  ensure(name: string, title?: string, description?: string): Promise<void>;
+}
+
+export interface Storage {
+  readonly backend: Backend;
+  readonly registry: GroupRegistry;
+  readonly leases: LeaseRepository;
+  /** The same leases read against another clock (tests of expiry). */
+  leasesAt(now: () => Date): LeaseRepository;
+  /** The group's repositories; one handle per group and process (the write horizon lives in it). */
+  group(name: string): GroupStorage;
+  /** Throws Unavailable when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Removes every database/schema of this prefix (tests and benchmarks). */
+  dropAll(): Promise<void>;
+}
+
+export interface StorageOptions {
+  /** Names: <prefix>-admin and <prefix>-<group> (databases or schemas). */
+  prefix: string;
+  /** PUENTE_READ_SETTLE_MS: pages stop this long before now (writes of other hub instances). */
+  readSettleMs?: number;
+}

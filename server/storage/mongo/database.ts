@@ -1,0 +1,100 @@
+/**
+ * The MongoDB backend: one connection, one database per trust group (`<prefix>-<group>`) and one
+ * for the hub's own registry and leases (`<prefix>-admin`). Production runs it on a replica set
+ * (sharded when one set is not enough); the tests prove it against FerretDB, so it uses only what
+ * both support (no transactions, no `$lookup`, no TTL or partial indexes; claims are unique inserts).
+ */
+import mongoose, { type Connection } from 'mongoose';
+import type { Db } from 'mongodb';
+import { Unavailable } from '../../errors';
+import type { GroupStorage, Storage, StorageOptions } from '../contract';
+import { DEFAULT_COLLECTIONS } from '../collections';
+import { MongoAudit } from './audit';
+import { MongoCollections, MongoGroupRegistry } from './collections';
+import { MongoCheckpoints, MongoRuns } from './job-runs';
+import { MongoLeases } from './leases';
+import { MongoObjectGraph } from './object-graph';
+import { MongoObjects, ensureObjectIndexes } from './objects';
+import { MongoStatus } from './status';
+
+export class MongoStorage implements Storage {
+  readonly backend = 'mongodb' as const;
+  readonly registry: MongoGroupRegistry;
+  readonly leases: MongoLeases;
+  private readonly groups = new Map<string, GroupStorage>();
+
+  private constructor(
+    readonly connection: Connection,
+    private readonly opts: StorageOptions,
+  ) {
+    this.registry = new MongoGroupRegistry(this.admin());
+    this.leases = new MongoLeases(this.admin());
+  }
+
+  static async connect(uri: string, opts: StorageOptions): Promise<MongoStorage> {
+    const connection = mongoose.createConnection(uri, {
+      serverSelectionTimeoutMS: 10_000,
+      // Indexes are created explicitly by the repositories (named, see objects.ts).
+      autoIndex: false,
+      autoCreate: false,
+    });
+    await connection.asPromise();
+    return new MongoStorage(connection, opts);
+  }
+
+  private db(name: string): Db {
+    return this.connection.useDb(name, { useCache: true }).db!;
+  }
+
+  private admin(): Db {
+    return this.db(`${this.opts.prefix}-admin`);
+  }
+
+  group(name: string): GroupStorage {
+    let g = this.groups.get(name);
+    if (!g) {
+      const db = this.db(`${this.opts.prefix}-${name}`);
+      g = {
+        name,
+        ensure: async () => {
+          await ensureObjectIndexes(db);
+          await MongoStatus.ensureIndexes(db);
+          await MongoRuns.ensureIndexes(db);
+          const collections = new MongoCollections(db);
+          for (const spec of DEFAULT_COLLECTIONS) await collections.ensure(name, spec);
+        },
+        objects: new MongoObjects(db, this.opts.readSettleMs),
+        collections: new MongoCollections(db),
+        status: new MongoStatus(db),
+        audit: new MongoAudit(db),
+        runs: new MongoRuns(db),
+        checkpoints: new MongoCheckpoints(db),
+        graph: new MongoObjectGraph(db),
+      };
+      this.groups.set(name, g);
+    }
+    return g;
+  }
+
+  leasesAt(now: () => Date): MongoLeases {
+    return new MongoLeases(this.admin(), now);
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.connection.db!.command({ ping: 1 });
+    } catch {
+      throw new Unavailable('The database cannot be reached.');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  async dropAll(): Promise<void> {
+    const { databases } = await this.connection.db!.admin().listDatabases({ nameOnly: true });
+    for (const d of databases) if (d.name.startsWith(`${this.opts.prefix}-`)) await this.db(d.name).dropDatabase();
+    this.groups.clear();
+  }
+}

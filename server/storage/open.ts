@@ -1,0 +1,84 @@
+/**
+ * Which backend runs, chosen in one place from the settings:
+ *   MONGODB_URI           -> MongoDB (production: a replica set, sharded when one set is not enough)
+ *   PUENTE_POSTGRES_URL   -> an external PostgreSQL the CERT already runs
+ *   neither               -> the embedded PostgreSQL, private to this hub, in PUENTE_DATA_DIR
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../paths';
+import type { Storage } from './contract';
+import { MongoStorage } from './mongo/database';
+import { PostgresStorage } from './postgres/database';
+import { startEmbeddedPostgres } from './postgres/embedded';
+
+export interface StorageSettings {
+  mongodbUri?: string;
+  postgresUrl?: string;
+  dataDir: string;
+  dbPrefix: string;
+  readSettleMs?: number;
+}
+
+export interface OpenedStorage {
+  storage: Storage;
+  /** What runs, for the start-up log line. */
+  description: string;
+  /** Things the operator should know (e.g. data of an earlier version left to migrate). */
+  warnings?: string[];
+  /** Closes the storage and stops the embedded server, if one was started. */
+  close(): Promise<void>;
+}
+
+export async function openStorage(s: StorageSettings, onProgress?: (message: string) => void): Promise<OpenedStorage> {
+  const opts = { prefix: s.dbPrefix, readSettleMs: s.readSettleMs };
+  if (s.mongodbUri) {
+    const storage = await MongoStorage.connect(s.mongodbUri, opts);
+    return { storage, description: 'mongodb', close: () => storage.close() };
+  }
+  if (s.postgresUrl) {
+    const storage = await PostgresStorage.connect(s.postgresUrl, opts);
+    return { storage, description: 'postgres (external)', close: () => storage.close() };
+  }
+  const dataDir = path.resolve(REPO_ROOT, s.dataDir);
+  const embedded = await startEmbeddedPostgres({ dataDir, onProgress });
+  try {
+    const storage = await PostgresStorage.connect(embedded.url, opts);
+    return {
+      storage,
+      description: 'postgres (embedded)',
+      warnings: earlierData(dataDir),
+      close: async () => {
+        await storage.close();
+        await embedded.stop();
+      },
+    };
+  } catch (err) {
+    await embedded.stop();
+    throw err;
+  }
+}
+
+/** Data folders of the FerretDB default of earlier versions, not read by this one until migrated. */
+function earlierData(dataDir: string): string[] {
+  const folder = path.join(dataDir, 'ferretdb');
+  let files: string[] = [];
+  try {
+    files = fs.readdirSync(folder).filter((f) => f.endsWith('.sqlite'));
+  } catch {
+    return [];
+  }
+  return files.length
+    ? [`${folder} holds data of the earlier FerretDB default, which this hub does not read: stop the hub and run \`npx puente db migrate --from ferretdb\` to copy it`]
+    : [];
+}
+
+/** For command-line tools: the hub's storage (stop the hub first when it is the embedded one). */
+export async function withCliStorage<T>(s: StorageSettings, work: (storage: Storage) => Promise<T>): Promise<T> {
+  const opened = await openStorage(s);
+  try {
+    return await work(opened.storage);
+  } finally {
+    await opened.close();
+  }
+}

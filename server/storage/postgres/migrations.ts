@@ -1,0 +1,140 @@
+/**
+ * Schema versions, applied in order inside one transaction per schema (PostgreSQL DDL is
+ * transactional) and recorded in that schema's `schema_migrations`. An advisory lock on the
+ * schema name serialises two hub processes migrating the same schema. Append new versions;
+ * never edit one that has shipped.
+ *
+ * Every text column that is compared or sorted is COLLATE "C": byte order, the JS string order
+ * the cursors and version bounds assume, whatever the server's default locale.
+ */
+import { ident, type Queryable } from './sql';
+
+export interface Migration {
+  version: number;
+  sql: (schema: string) => string;
+}
+
+/** One trust group's schema `<prefix>-<group>`. */
+export const GROUP_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    sql: (schema) => {
+      const s = ident(schema);
+      return `
+        CREATE TABLE ${s}.objects (
+          key text COLLATE "C" PRIMARY KEY,
+          col text COLLATE "C" NOT NULL,
+          id text COLLATE "C" NOT NULL,
+          type text COLLATE "C" NOT NULL,
+          sv text NOT NULL,
+          ver text COLLATE "C" NOT NULL,
+          ver_raw text NOT NULL,
+          added text COLLATE "C" NOT NULL,
+          sub text NOT NULL,
+          org text COLLATE "C" NOT NULL,
+          tlp text,
+          readers text[] NOT NULL,
+          restricted boolean NOT NULL,
+          origin jsonb,
+          keys text[],
+          links text[],
+          raw text NOT NULL
+        );
+        CREATE INDEX col_added ON ${s}.objects (col, added, key);
+        CREATE INDEX col_id_ver ON ${s}.objects (col, id, ver);
+        CREATE INDEX col_type_added ON ${s}.objects (col, type, added, key);
+        CREATE INDEX added_key ON ${s}.objects (added, key);
+        CREATE INDEX keys_gin ON ${s}.objects USING gin (keys);
+        CREATE INDEX links_gin ON ${s}.objects USING gin (links);
+
+        CREATE TABLE ${s}.collections (
+          id text COLLATE "C" PRIMARY KEY,
+          alias text COLLATE "C" NOT NULL,
+          title text NOT NULL,
+          description text,
+          writable boolean NOT NULL,
+          release_to text[] NOT NULL,
+          created text NOT NULL
+        );
+
+        CREATE TABLE ${s}.status (
+          id text COLLATE "C" PRIMARY KEY,
+          doc jsonb NOT NULL,
+          expires timestamptz NOT NULL
+        );
+        CREATE INDEX expires ON ${s}.status (expires);
+
+        CREATE TABLE ${s}.audit (
+          key text COLLATE "C" PRIMARY KEY,
+          at text NOT NULL,
+          event text NOT NULL,
+          subject text NOT NULL,
+          organisation text NOT NULL,
+          token_id text,
+          details jsonb NOT NULL
+        );
+
+        CREATE TABLE ${s}.job_runs (
+          id text COLLATE "C" PRIMARY KEY,
+          job text COLLATE "C" NOT NULL,
+          started text COLLATE "C" NOT NULL,
+          doc jsonb NOT NULL
+        );
+        CREATE INDEX job_started ON ${s}.job_runs (job, started DESC);
+
+        CREATE TABLE ${s}.job_state (
+          job text COLLATE "C" PRIMARY KEY,
+          added text COLLATE "C" NOT NULL,
+          key text COLLATE "C" NOT NULL,
+          updated text NOT NULL
+        );`;
+    },
+  },
+];
+
+/** The hub's own schema `<prefix>-admin`: the trust-group registry and job leases. */
+export const ADMIN_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    sql: (schema) => {
+      const s = ident(schema);
+      return `
+        CREATE TABLE ${s}.groups (
+          id text COLLATE "C" PRIMARY KEY,
+          title text NOT NULL,
+          description text NOT NULL,
+          created text NOT NULL
+        );
+        CREATE TABLE ${s}.job_leases (
+          key text COLLATE "C" PRIMARY KEY,
+          holder text NOT NULL,
+          acquired_at timestamptz NOT NULL,
+          expires_at timestamptz NOT NULL
+        );`;
+    },
+  },
+];
+
+/**
+ * Creates `schema` if missing and applies the migrations it has not seen, all in one
+ * transaction. Idempotent; concurrent callers wait on the advisory lock, then find nothing to do.
+ */
+export async function migrate(db: { tx<T>(work: (c: Queryable) => Promise<T>): Promise<T> }, schema: string, migrations: Migration[]): Promise<number[]> {
+  const s = ident(schema);
+  return db.tx(async (c) => {
+    // Taken before CREATE SCHEMA IF NOT EXISTS, which itself races (a unique violation in pg_namespace).
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [schema]);
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await c.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await c.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`);
+    const done = new Set(rows.map((r) => r.version));
+    const applied: number[] = [];
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(m.version)) continue;
+      await c.query(m.sql(schema));
+      await c.query(`INSERT INTO ${s}.schema_migrations (version, applied_at) VALUES ($1, now())`, [m.version]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * The correlation engine's reads on PostgreSQL: each call is a few queries over a named index
+ * (added_key, col_id_ver, links_gin, keys_gin), chunked so no query carries more than CHUNK
+ * values. Reads only the group's input collections; other groups contribute counts
+ * (shareableKeyReports), never objects.
+ */
+import type { Checkpoint } from '../jobs';
+import type { GraphReader, KeyReport, ObjectGraph, PhaseTimer } from '../contract';
+import type { ObjectDoc } from '../objects';
+import { OBJECT_COLUMNS, rowToDoc, type ObjectRow } from './object-rows';
+import { chunks, ident, type Queryable } from './sql';
+
+class PostgresGraphReader implements GraphReader {
+  constructor(
+    private readonly db: Queryable,
+    private readonly t: string,
+    private readonly cols: string[],
+  ) {}
+
+  /**
+   * `cond` uses $1 for the chunk and $2 for the input collections. A document matching values
+   * of two chunks comes back once.
+   */
+  private async find(values: string[], cond: string, extra: unknown[] = []): Promise<ObjectDoc[]> {
+    const out: ObjectDoc[] = [];
+    const seen = new Set<string>();
+    for (const chunk of chunks([...new Set(values)])) {
+      const { rows } = await this.db.query<ObjectRow>(
+        `SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE ${cond} AND col = ANY($2::text[])`,
+        [chunk, this.cols, ...extra],
+      );
+      for (const r of rows) {
+        if (seen.has(r.key)) continue;
+        seen.add(r.key);
+        out.push(rowToDoc(r));
+      }
+    }
+    return out;
+  }
+
+  /** Index added_key, bounded by the checkpoint (Index Cond: ROW(added, key) > ROW(..) AND added < ..). */
+  async newObjects(after: Checkpoint | undefined, until: string, limit: number): Promise<ObjectDoc[]> {
+    const { rows } = after
+      ? await this.db.query<ObjectRow>(
+          `SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE (added, key) > ($1, $2) AND added < $3 AND col = ANY($4::text[]) ORDER BY added, key LIMIT $5`,
+          [after.added, after.key, until, this.cols, limit],
+        )
+      : await this.db.query<ObjectRow>(
+          `SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE added < $1 AND col = ANY($2::text[]) ORDER BY added, key LIMIT $3`,
+          [until, this.cols, limit],
+        );
+    return rows.map(rowToDoc);
+  }
+
+  /** Index col_id_ver (Index Cond: col = ANY AND id = ANY). */
+  byIds(ids: string[]) {
+    return this.find(ids, 'id = ANY($1::text[])');
+  }
+
+  /** Index links_gin (Bitmap Index Scan, links && ..). */
+  linksTouching(ids: string[]) {
+    return this.find(ids, 'links && $1::text[]');
+  }
+
+  /** Index keys_gin (Bitmap Index Scan, keys && ..), then added >= since. */
+  byKeys(keys: string[], since: string) {
+    return this.find(keys, 'keys && $1::text[] AND added >= $3', [since]);
+  }
+}
+
+export class PostgresObjectGraph implements ObjectGraph {
+  private readonly t: string;
+  constructor(
+    private readonly db: Queryable,
+    schema: string,
+  ) {
+    this.t = `${ident(schema)}.objects`;
+  }
+
+  reader(inputCollections: string[], _phases?: PhaseTimer): GraphReader {
+    return new PostgresGraphReader(this.db, this.t, inputCollections);
+  }
+
+  /**
+   * Index keys_gin. Another group's reports count only when TLP:CLEAR and unrestricted (even a
+   * count says someone holds a report). One row per (stored object, matching key): the keys are
+   * deduplicated first and each chunk matches only its own keys, so no pair repeats.
+   */
+  async shareableKeyReports(keys: string[], since: string, opts: { excludeCollection: string; notFromGroup: string }): Promise<KeyReport[]> {
+    const out: KeyReport[] = [];
+    for (const chunk of chunks([...new Set(keys)])) {
+      const { rows } = await this.db.query<{ key: string; org: string; added: string }>(
+        `SELECT k.key, o.org, o.added FROM ${this.t} o CROSS JOIN LATERAL unnest(o.keys) AS k(key)
+          WHERE o.keys && $1::text[] AND k.key = ANY($1::text[]) AND o.added >= $2
+            AND o.tlp = 'clear' AND NOT o.restricted AND o.col <> $3
+            AND (o.origin IS NULL OR o.origin->>'group' IS DISTINCT FROM $4)`,
+        [chunk, since, opts.excludeCollection, opts.notFromGroup],
+      );
+      for (const r of rows) out.push({ key: r.key, organisation: r.org, added: r.added });
+    }
+    return out;
+  }
+}
