@@ -3,18 +3,16 @@
  * Plain functions over the storage layer, so tests call them directly.
  */
 import { BadRequest, NotFound } from './errors';
-import { GROUP_NAME } from './auth/principal';
+import { groupNameProblem } from './names';
 import { collectionId, type CollectionDoc } from './storage/collections';
 import type { Storage } from './storage/contract';
 import { TrustGroups } from './storage/trust-groups';
 
 const ALIAS = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const RESERVED = new Set(['taxii2', 'healthz', 'readyz', 'metrics', 'admin']);
 
 export async function createGroup(storage: Storage, name: string, title?: string, description?: string): Promise<void> {
-  if (!GROUP_NAME.test(name) || RESERVED.has(name)) {
-    throw new BadRequest('invalid_request', `"${name}" is not a valid trust group name (a-z, 0-9, '-'; not ${[...RESERVED].join(', ')}).`);
-  }
+  const problem = groupNameProblem(name);
+  if (problem) throw new BadRequest('invalid_request', `${problem}.`);
   await new TrustGroups(storage, 0).ensure(name, title, description);
 }
 

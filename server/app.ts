@@ -10,6 +10,7 @@ import type { Metrics } from './metrics';
 import type { Storage } from './storage/contract';
 import { errorHandler, sendError } from './http/errors';
 import { NotFound } from './errors';
+import { isLoopbackPeer } from './names';
 
 export interface AppDeps {
   config: Config;
@@ -48,10 +49,6 @@ function requestContext(deps: AppDeps): RequestHandler {
     });
     next();
   };
-}
-
-function isLoopbackPeer(remote: string | undefined): boolean {
-  return !!remote && (remote === '::1' || remote.startsWith('127.') || remote.startsWith('::ffff:127.'));
 }
 
 /** TAXII over plain HTTP is allowed on loopback, or from a trusted TLS-terminating proxy. */

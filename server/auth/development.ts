@@ -4,6 +4,7 @@
  * `X-Puente-Development-Principal` on every answer) and holds every role in every group.
  */
 import type { RequestHandler } from 'express';
+import { isLoopbackPeer } from '../names';
 import { Unauthenticated } from '../errors';
 import type { Principal, Role } from './principal';
 
@@ -19,12 +20,11 @@ export function developmentPrincipal(groups: readonly string[]): Principal {
   };
 }
 
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /** Only for callers on this machine: anyone else gets a 401, as without a token. */
 export function developmentAuthenticate(groups: () => Promise<readonly string[]>): RequestHandler {
   return async (req, res, next) => {
-    if (!LOOPBACK.test(req.socket.remoteAddress ?? '') || req.get('x-forwarded-for') !== undefined) {
+    if (!isLoopbackPeer(req.socket.remoteAddress) || req.get('x-forwarded-for') !== undefined) {
       throw new Unauthenticated('missing_token', 'This hub runs without PUENTE_JWKS_PATH and answers only callers on its own machine.');
     }
     res.setHeader('X-Puente-Development-Principal', 'true');

@@ -23,8 +23,4 @@ export interface Principal {
   kind?: PrincipalKind;
 }
 
-/** STIX 2.1 §2.9 identifier of an identity, lower case (the form Puente compares). */
-export const IDENTITY_ID = /^identity--[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** Trust group (API root) names as they appear in tokens and URLs. */
-export const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export { GROUP_NAME, IDENTITY_ID } from '../names';

@@ -1,4 +1,5 @@
 /** Configuration: load from an explicit env map -> validate -> freeze. A bad value stops start-up. */
+import { groupNameProblem, IDENTITY_ID, isLoopbackHost } from '../names';
 import { SETTINGS, type Setting } from './settings';
 
 type Settings = typeof SETTINGS;
@@ -49,7 +50,6 @@ function parse(setting: Setting, raw: string): unknown {
   }
 }
 
-const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 function crossCheck(c: Record<string, unknown>): void {
   const bad = (env: string, why: string): never => {
@@ -57,9 +57,8 @@ function crossCheck(c: Record<string, unknown>): void {
   };
   if (!!c.tlsCert !== !!c.tlsKey) bad('PUENTE_TLS_CERT/PUENTE_TLS_KEY', 'give both or neither');
   for (const g of c.trustGroups as string[]) {
-    if (!GROUP_NAME.test(g)) bad('PUENTE_TRUST_GROUPS', `"${g}" is not a valid trust group name (a-z, 0-9, '-', up to 40)`);
-    // These paths belong to the hub itself; an API root there would be unreachable.
-    if (['taxii2', 'healthz', 'readyz', 'metrics', 'admin'].includes(g)) bad('PUENTE_TRUST_GROUPS', `"${g}" is reserved`);
+    const problem = groupNameProblem(g);
+    if (problem) bad('PUENTE_TRUST_GROUPS', problem);
   }
   if ((c.pageSizeDefault as number) > (c.pageSizeMax as number)) {
     bad('PUENTE_PAGE_SIZE_DEFAULT', 'must not exceed PUENTE_PAGE_SIZE_MAX');
@@ -74,10 +73,10 @@ function crossCheck(c: Record<string, unknown>): void {
   if (c.mongodbUri && c.postgresUrl) bad('MONGODB_URI/PUENTE_POSTGRES_URL', 'give one database, not both');
   if (!/^[A-Za-z0-9_-]{1,20}$/.test(c.dbPrefix as string)) bad('PUENTE_DB_PREFIX', 'use a-z, 0-9, _ or -, up to 20');
   // The development principal holds every role: never on a reachable address.
-  if (!c.jwksPath && !isLoopback(c.host as string)) {
+  if (!c.jwksPath && !isLoopbackHost(c.host as string)) {
     bad('PUENTE_JWKS_PATH', `is required when PUENTE_HOST (${c.host as string}) is not a loopback address: without it every caller would act as the development principal`);
   }
-  if (!/^identity--[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(c.puenteIdentity as string)) {
+  if (!IDENTITY_ID.test(c.puenteIdentity as string)) {
     bad('PUENTE_IDENTITY', 'must be a STIX identity id (identity--<uuid>, lower case)');
   }
 }
@@ -93,6 +92,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze(out) as Config;
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopbackHost as isLoopback } from '../names';

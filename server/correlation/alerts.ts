@@ -3,23 +3,14 @@
  * object_refs are its evidence. Everything in it is derived from the evidence and the config, so
  * a re-run over the same data yields the same id and the same bytes.
  */
-import { createHash } from 'node:crypto';
 import { TLP1_MARKING_IDS, TLP2_MARKING_IDS, mostRestrictive, tlpOf as tlpOfStix } from '../auth/tlp';
+import { uuidV5 } from '../names';
 import type { AlertDraft, Severity, StoredObject, StixObject, Tlp } from './types';
 
 /** Fixed namespace for Puente alert ids (UUIDv4, generated once; never change it). */
 export const PUENTE_ALERT_NAMESPACE = '5b0f3c55-6a8e-4f0e-9d3a-3c1f1e7b2a41';
 
-/** RFC 9562 §5.5: UUIDv5 = SHA-1(namespace || name), version and variant bits set. */
-export function uuidv5(name: string, namespace: string): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
-  const b = hash.subarray(0, 16);
-  b[6] = (b[6] & 0x0f) | 0x50;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+export { uuidV5 as uuidv5 } from '../names';
 
 /** TLP 2.0 marking definitions (cti-stix-common-objects), shared with the read path. */
 export const TLP_MARKINGS = TLP2_MARKING_IDS;
@@ -100,7 +91,7 @@ export function buildAlert(spec: AlertSpec): AlertDraft | null {
   if (!markings) return null;
   const refs = [...new Set(spec.evidence.map((o) => o.stix.id))].sort();
   const key = [...(spec.key ?? refs)].sort();
-  const id = `grouping--${uuidv5(JSON.stringify([spec.group, spec.rule, key]), PUENTE_ALERT_NAMESPACE)}`;
+  const id = `grouping--${uuidV5(JSON.stringify([spec.group, spec.rule, key]), PUENTE_ALERT_NAMESPACE)}`;
   const dates = [...spec.evidence, ...(spec.context ?? [])].map((o) => stixTimestamp(o.meta.date_added)).sort();
   const stix: StixObject = {
     type: 'grouping',

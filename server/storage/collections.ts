@@ -2,7 +2,7 @@
  * TAXII collections of one trust group, and the trust groups of the registry (rows on every backend).
  * Collection ids are UUIDv5 of (group, alias), so seeding is idempotent.
  */
-import crypto from 'node:crypto';
+import { uuidV5 } from '../names';
 
 export interface CollectionDoc {
   _id: string;
@@ -21,18 +21,6 @@ export interface GroupDoc {
   title: string;
   description: string;
   created: string;
-}
-
-const NAMESPACE = '6d1f3c3e-8f4b-5a0e-9c61-2b7e4f0a9d15';
-
-/** RFC 4122 §4.3 name-based UUID (SHA-1, version 5). */
-export function uuidV5(name: string, namespace = NAMESPACE): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const hash = crypto.createHash('sha1').update(ns).update(name, 'utf8').digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const h = hash.subarray(0, 16).toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 export function collectionId(group: string, alias: string): string {

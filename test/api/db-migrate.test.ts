@@ -38,7 +38,7 @@ async function pullAll(c: Client, col: string): Promise<{ objects: unknown[]; ad
   } while (next);
   next = undefined;
   do {
-    const res = await c.get(`/colombia/collections/${col}/objects/?limit=50${next ? `&next=${encodeURIComponent(next)}` : ''}`).expect(200);
+    const res: { body: { objects?: { id: string; date_added: string }[]; next?: string } } = await c.get(`/colombia/collections/${col}/objects/?limit=50${next ? `&next=${encodeURIComponent(next)}` : ''}`).expect(200);
     objects.push(...(res.body.objects ?? []));
     next = res.body.next;
   } while (next);
