@@ -16,7 +16,7 @@ import { prng } from './bench/prng';
 
 const ROOT = path.resolve(__dirname, '..');
 const ATTACK_CANDIDATES = [
-  path.join(ROOT, 'test/fixtures/stix/attack/ics-attack-18.1.json'),
+  path.join(ROOT, 'reference/ics-attack/ics-attack-18.1.json'),
   path.resolve(ROOT, '..', 'shared', 'data', 'attack', 'ics-attack', 'ics-attack-18.1.json'),
 ];
 const PYTHON = path.join(ROOT, '.cache/venv/bin/python');

@@ -85,6 +85,6 @@ export const SETTINGS = [
   { key: 'correlationMaxHops', env: 'PUENTE_CORRELATION_MAX_HOPS', type: 'int', default: 2, min: 1, max: 4, describe: 'Longest relationship path from a threat to a critical target.' },
   { key: 'correlationSettleMs', env: 'PUENTE_CORRELATION_SETTLE_MS', type: 'int', default: 5000, min: 0, describe: 'Objects younger than this wait for the next correlation run (another instance\'s write may still commit with an earlier date_added).' },
   { key: 'correlationConfigPath', env: 'PUENTE_CORRELATION_CONFIG', type: 'string', describe: 'JSON file of per-trust-group correlation settings (criticalSectors, protectedAssets); see docs/correlation.md.' },
-  { key: 'attackIcsPath', env: 'PUENTE_ATTACK_ICS_PATH', type: 'string', default: 'test/fixtures/ics-attack/ics-attack-18.1.json', describe: 'MITRE ATT&CK for ICS STIX bundle for the ics-techniques rule (relative to the repository).' },
+  { key: 'attackIcsPath', env: 'PUENTE_ATTACK_ICS_PATH', type: 'string', default: 'reference/ics-attack/ics-attack-18.1.json', describe: 'MITRE ATT&CK for ICS STIX bundle for the ics-techniques rule (relative to the installation).' },
   { key: 'logLevel', env: 'PUENTE_LOG_LEVEL', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'pino log level.' },
 ] as const satisfies readonly Setting[];

@@ -8,10 +8,11 @@ import path from 'node:path';
 import { domainToASCII } from 'node:url';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { REPO_ROOT } from '../paths';
 import { FAST_PATTERNS } from './fast-patterns';
 import { verdictSchema } from './verdict-schemas';
 
-export const SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schemas', 'stix');
+export const SCHEMA_DIR = path.join(REPO_ROOT, 'schemas', 'stix');
 
 const FAMILIES = ['sdos', 'sros', 'observables'] as const;
 const COMMON_TYPES = ['marking-definition', 'language-content', 'extension-definition'];

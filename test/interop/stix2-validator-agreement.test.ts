@@ -1,6 +1,6 @@
 /**
  * Agreement with the OASIS stix2-validator (PyPI), object by object, on every bundle,
- * envelope and object in test/fixtures/stix (copied from ../shared/data). Every deliberate
+ * envelope and object in test/fixtures/stix (copied from ../shared/data) and reference/. Every deliberate
  * difference is listed in docs/validation.md and asserted below; a new one fails the test.
  */
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,8 @@ import { DEFAULT_LIMITS, createValidator } from '../../server/stix';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'stix');
+/** Reference data the hub ships (ATT&CK for ICS), checked like the fixtures. */
+const REFERENCE = path.join(ROOT, 'reference');
 const VENV = path.join(ROOT, '.cache', 'venv');
 const PYTHON = path.join(VENV, 'bin', 'python');
 const HELPER = path.join(__dirname, 'stix2-validator-verdicts.py');
@@ -61,8 +63,8 @@ function jsonFiles(dir: string): string[] {
 
 function collectCases(): Case[] {
   const cases: Case[] = [];
-  for (const file of jsonFiles(FIXTURES)) {
-    const name = path.relative(FIXTURES, file);
+  const files = [...jsonFiles(FIXTURES).map((f) => [f, path.relative(FIXTURES, f)]), ...jsonFiles(REFERENCE).map((f) => [f, path.relative(ROOT, f)])];
+  for (const [file, name] of files as [string, string][]) {
     let doc: unknown;
     try {
       doc = JSON.parse(readFileSync(file, 'utf8'));

@@ -8,7 +8,7 @@ import type { ObjectMeta, RuleInput, StixObject, StoredObject } from '../../serv
 
 const PUENTE = 'identity--00000000-0000-4000-8000-000000000001';
 const ORG = 'identity--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
-const bundle = JSON.parse(readFileSync(join(__dirname, '../fixtures/ics-attack/ics-attack-18.1.json'), 'utf8')) as { objects: StixObject[] };
+const bundle = JSON.parse(readFileSync(join(__dirname, '../../reference/ics-attack/ics-attack-18.1.json'), 'utf8')) as { objects: StixObject[] };
 const ics = loadIcsTechniques(bundle);
 const cfg = defaultConfig('nato-liaison', PUENTE);
 

@@ -5,7 +5,7 @@ import { verdictSchema } from '../../server/stix/verdict-schemas';
 
 const registry = compileSchemas();
 const attack = JSON.parse(
-  readFileSync(path.resolve(__dirname, '..', 'fixtures', 'stix', 'attack', 'ics-attack-18.1.json'), 'utf8'),
+  readFileSync(path.resolve(__dirname, '..', '..', 'reference', 'ics-attack', 'ics-attack-18.1.json'), 'utf8'),
 ) as { objects: Record<string, unknown>[] };
 /** Up to 25 objects of each type in the bundle: every schema, in a few seconds. */
 const sample = (() => {
