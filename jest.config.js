@@ -1,11 +1,26 @@
 /** @type {import('jest').Config} */
-module.exports = {
+const common = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   // Types are checked once by `tsc --noEmit` in `npm test`; jest only transpiles.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
+};
+
+module.exports = {
+  // Per-file durations, slowest first, after the usual summary.
+  reporters: ['default', '<rootDir>/test/support/durations-reporter.js'],
+  projects: [
+    // Pure code: no database, run in parallel (`npm run test:unit`).
+    { ...common, displayName: 'unit', rootDir: __dirname, roots: ['<rootDir>/test/unit'], testMatch: ['**/*.test.ts'] },
+    // The real stack over the real databases (started once by global-setup), run in band.
+    {
+      ...common,
+      displayName: 'integration',
+      rootDir: __dirname,
+      roots: ['<rootDir>/test/api', '<rootDir>/test/contract', '<rootDir>/test/interop'],
+      testMatch: ['**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
 };
