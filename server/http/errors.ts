@@ -3,18 +3,7 @@
  * `error_id` is the request id, so a CERT can quote it and an operator can find the log line.
  */
 import type { ErrorRequestHandler, Response } from 'express';
-import {
-  BadRequest,
-  DomainError,
-  Forbidden,
-  NotAcceptable,
-  NotFound,
-  PayloadTooLarge,
-  TooManyRequests,
-  Unauthenticated,
-  Unavailable,
-  UnsupportedMediaType,
-} from '../errors';
+import { DomainError, TooManyRequests, Unauthenticated } from '../errors';
 import type { Logger } from '../logger';
 import { TAXII_MEDIA_TYPE } from './media';
 
@@ -46,19 +35,9 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
-export function statusOf(err: DomainError): number {
-  const known = ERROR_CATALOGUE[err.code as ErrorCode];
-  if (known) return known.status;
-  if (err instanceof NotFound) return 404;
-  if (err instanceof Unauthenticated) return 401;
-  if (err instanceof Forbidden) return 403;
-  if (err instanceof NotAcceptable) return 406;
-  if (err instanceof UnsupportedMediaType) return 415;
-  if (err instanceof PayloadTooLarge) return 413;
-  if (err instanceof TooManyRequests) return 429;
-  if (err instanceof Unavailable) return 503;
-  if (err instanceof BadRequest) return 400;
-  return 500;
+/** The catalogue is the only map from an error to its status: by its code, nothing else. */
+export function statusOf(err: DomainError): number | undefined {
+  return (ERROR_CATALOGUE as Record<string, { status: number }>)[err.code]?.status;
 }
 
 export function sendError(
@@ -98,8 +77,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    if (err instanceof DomainError) {
-      const status = statusOf(err);
+    const status = err instanceof DomainError ? statusOf(err) : undefined;
+    if (err instanceof DomainError && status !== undefined) {
       if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', 'Bearer realm="puente"');
       if (err instanceof TooManyRequests) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       return sendError(res, status, err.code, err.message, err.details);

@@ -120,7 +120,7 @@ describe('correlation over TAXII', () => {
   });
 
   it('raises an ICS-technique alert from real ATT&CK for ICS data', async () => {
-    const bundle = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'ics-attack', 'ics-attack-18.1.json'), 'utf8'));
+    const bundle = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'reference', 'ics-attack', 'ics-attack-18.1.json'), 'utf8'));
     const technique = bundle.objects.find(
       (o: Record<string, any>) => o.type === 'attack-pattern' && !o.revoked && !o.x_mitre_deprecated && // eslint-disable-line @typescript-eslint/no-explicit-any
         o.external_references?.some((r: Record<string, unknown>) => r.external_id === 'T0855'),

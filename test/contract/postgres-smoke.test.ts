@@ -13,6 +13,7 @@ import { versionKey } from '../../server/storage/clock';
 import type { Storage } from '../../server/storage/contract';
 import { draftKey, type ObjectDoc, type ObjectDraft, type ObjectQuery } from '../../server/storage/objects';
 import { PostgresStorage } from '../../server/storage/postgres/database';
+import { GROUP_MIGRATIONS, migrate } from '../../server/storage/postgres/migrations';
 
 interface Server {
   url: string;
@@ -236,6 +237,8 @@ export function describeContract(backend: string, open: () => Promise<Storage>):
       const types = async (q: Partial<ObjectQuery>) => (await s.group(group).objects.page(query(c, q))).docs.map((d) => d.meta.id);
       expect(await types({ types: ['malware'] })).toEqual([m.meta.id, old.meta.id]);
       expect(await types({ types: ['malware', 'indicator'] })).toEqual([m.meta.id, i.meta.id, old.meta.id]);
+      expect(await types({ types: ['indicator', 'malware', 'malware'] })).toEqual([m.meta.id, i.meta.id, old.meta.id]);
+      expect((await pageAll(s, group, query(c, { types: ['malware', 'indicator'], limit: 1 }))).map((d) => d.meta.id)).toEqual([m.meta.id, i.meta.id, old.meta.id]);
       expect(await types({ types: ['malware'], specVersions: ['2.0'] })).toEqual([old.meta.id]);
       expect(await types({ ids: [i.meta.id, old.meta.id] })).toEqual([i.meta.id, old.meta.id]);
       expect(await types({ ids: [m.meta.id] })).toEqual([m.meta.id]);
@@ -522,6 +525,22 @@ describe('postgres specifics', () => {
     }
   });
 
+  it('applies only the migrations a schema has not seen', async () => {
+    const url = (await ready).url;
+    const p = prefix();
+    const a = await PostgresStorage.connect(url, { prefix: p });
+    try {
+      expect(await migrate(a.sql, `${p}-old`, GROUP_MIGRATIONS.slice(0, 1))).toEqual([1]);
+      await a.group('old').ensure();
+      const { rows } = await a.sql.query<{ version: number }>(`SELECT version FROM "${p}-old".schema_migrations ORDER BY version`);
+      expect(rows.map((r) => r.version)).toEqual(GROUP_MIGRATIONS.map((m) => m.version));
+      expect(await migrate(a.sql, `${p}-old`, GROUP_MIGRATIONS)).toEqual([]);
+    } finally {
+      await a.dropAll();
+      await a.close();
+    }
+  });
+
   it('migrates each schema once, even when two processes race', async () => {
     const url = (await ready).url;
     const p = prefix();
@@ -529,7 +548,9 @@ describe('postgres specifics', () => {
     try {
       await Promise.all([a.group('g').ensure(), b.group('g').ensure()]);
       const { rows } = await a.sql.query<{ version: number }>(`SELECT version FROM "${p}-g".schema_migrations`);
-      expect(rows.map((r) => r.version)).toEqual([1]);
+      expect(rows.map((r) => r.version).sort((x, y) => x - y)).toEqual(GROUP_MIGRATIONS.map((m) => m.version));
+      const gin = await a.sql.query<{ opts: string[] | null }>(`SELECT reloptions AS opts FROM pg_class WHERE oid = $1::regclass`, [`"${p}-g".keys_gin`]);
+      expect(gin.rows[0]!.opts).toEqual(['fastupdate=off']);
       // Compared and sorted columns are in byte order, whatever the server's locale.
       const cols = await a.sql.query<{ collation_name: string | null; column_name: string }>(
         `SELECT column_name, collation_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'objects' AND column_name IN ('key', 'added', 'id', 'ver')`,

@@ -7,7 +7,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Db } from 'mongodb';
 import { Unavailable } from '../../errors';
-import type { GroupStorage, Storage, StorageOptions } from '../contract';
+import type { GroupRegistry, GroupStorage, LeaseRepository, Storage, StorageOptions } from '../contract';
 import { DEFAULT_COLLECTIONS } from '../collections';
 import { MongoAudit } from './audit';
 import { MongoCollections, MongoGroupRegistry } from './collections';
@@ -16,19 +16,20 @@ import { MongoLeases } from './leases';
 import { MongoObjectGraph } from './object-graph';
 import { MongoObjects, ensureObjectIndexes } from './objects';
 import { MongoStatus } from './status';
+import { guarded } from './errors';
 
 export class MongoStorage implements Storage {
   readonly backend = 'mongodb' as const;
-  readonly registry: MongoGroupRegistry;
-  readonly leases: MongoLeases;
+  readonly registry: GroupRegistry;
+  readonly leases: LeaseRepository;
   private readonly groups = new Map<string, GroupStorage>();
 
   private constructor(
     readonly connection: Connection,
     private readonly opts: StorageOptions,
   ) {
-    this.registry = new MongoGroupRegistry(this.admin());
-    this.leases = new MongoLeases(this.admin());
+    this.registry = guarded(new MongoGroupRegistry(this.admin()));
+    this.leases = guarded(new MongoLeases(this.admin()));
   }
 
   static async connect(uri: string, opts: StorageOptions): Promise<MongoStorage> {
@@ -54,7 +55,7 @@ export class MongoStorage implements Storage {
     let g = this.groups.get(name);
     if (!g) {
       const db = this.db(`${this.opts.prefix}-${name}`);
-      g = {
+      g = guarded({
         name,
         ensure: async () => {
           await ensureObjectIndexes(db);
@@ -63,21 +64,21 @@ export class MongoStorage implements Storage {
           const collections = new MongoCollections(db);
           for (const spec of DEFAULT_COLLECTIONS) await collections.ensure(name, spec);
         },
-        objects: new MongoObjects(db, this.opts.readSettleMs),
-        collections: new MongoCollections(db),
-        status: new MongoStatus(db),
-        audit: new MongoAudit(db),
-        runs: new MongoRuns(db),
-        checkpoints: new MongoCheckpoints(db),
-        graph: new MongoObjectGraph(db),
-      };
+        objects: guarded(new MongoObjects(db, this.opts.readSettleMs)),
+        collections: guarded(new MongoCollections(db)),
+        status: guarded(new MongoStatus(db)),
+        audit: guarded(new MongoAudit(db)),
+        runs: guarded(new MongoRuns(db)),
+        checkpoints: guarded(new MongoCheckpoints(db)),
+        graph: guarded(new MongoObjectGraph(db)),
+      });
       this.groups.set(name, g);
     }
     return g;
   }
 
-  leasesAt(now: () => Date): MongoLeases {
-    return new MongoLeases(this.admin(), now);
+  leasesAt(now: () => Date): LeaseRepository {
+    return guarded(new MongoLeases(this.admin(), now));
   }
 
   async ping(): Promise<void> {

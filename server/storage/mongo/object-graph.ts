@@ -8,6 +8,7 @@ import type { Checkpoint } from '../jobs';
 import type { GraphReader, KeyReport, ObjectGraph, PhaseTimer } from '../contract';
 import type { ObjectDoc } from '../objects';
 import { afterCursor } from './objects';
+import { guarded } from './errors';
 
 const CHUNK = 1000;
 
@@ -66,7 +67,7 @@ export class MongoObjectGraph implements ObjectGraph {
   }
 
   reader(inputCollections: string[], _phases?: PhaseTimer): GraphReader {
-    return new MongoGraphReader(this.c, inputCollections);
+    return guarded(new MongoGraphReader(this.c, inputCollections));
   }
 
   /** Index keys_added. */

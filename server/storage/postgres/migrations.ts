@@ -90,6 +90,20 @@ export const GROUP_MIGRATIONS: Migration[] = [
         );`;
     },
   },
+  {
+    // GIN without the pending list: with it (up to 4 MB) every correlation read scans the whole
+    // list until a vacuum merges it (measured 200 ms for one 200-key read after a bulk load,
+    // 0.7 ms merged); inserts measured no slower without it (few keys per row).
+    version: 2,
+    sql: (schema) => {
+      const s = ident(schema);
+      const index = (name: string) => `'${`${s}.${name}`.replace(/'/g, "''")}'::regclass`;
+      return `
+        ALTER INDEX ${s}.keys_gin SET (fastupdate = off);
+        ALTER INDEX ${s}.links_gin SET (fastupdate = off);
+        SELECT gin_clean_pending_list(${index('keys_gin')}), gin_clean_pending_list(${index('links_gin')});`;
+    },
+  },
 ];
 
 /** The hub's own schema `<prefix>-admin`: the trust-group registry and job leases. */

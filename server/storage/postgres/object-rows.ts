@@ -50,15 +50,21 @@ export function rowToDoc(r: ObjectRow): ObjectDoc {
   return { _id: r.key, col: r.col, raw: r.raw, meta };
 }
 
-/** An element of a PostgreSQL array literal (always quoted: no keyword or delimiter surprises). */
-function element(x: string | null | undefined): string {
-  if (x === null || x === undefined) return 'NULL';
-  return /[\\"]/.test(x) ? `"${x.replace(/[\\"]/g, '\\$&')}"` : `"${x}"`;
-}
-
-/** A text[] literal; pg passes strings through untouched, the server parses it once. */
+/**
+ * A text[] literal; pg passes strings through untouched and the server parses it once. Elements are
+ * always quoted (no keyword or delimiter surprises); a loop with indexOf, not map/regex, because
+ * this runs for 15 columns of every batch.
+ */
 export function textArray(xs: readonly (string | null | undefined)[]): string {
-  return `{${xs.map(element).join(',')}}`;
+  let s = '{';
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (i > 0) s += ',';
+    if (x === null || x === undefined) s += 'NULL';
+    else if (x.indexOf('"') < 0 && x.indexOf('\\') < 0) s += '"' + x + '"';
+    else s += '"' + x.replace(/[\\"]/g, '\\$&') + '"';
+  }
+  return s + '}';
 }
 
 /** Columns sent as one text[] each; readers/keys/links travel as per-row array literals, cast per row. */
@@ -76,7 +82,6 @@ export function insertStatement(table: string, docs: readonly ObjectDoc[]): { te
     key: [], col: [], id: [], type: [], sv: [], ver: [], ver_raw: [], added: [], sub: [], org: [], tlp: [], readers: [], origin: [], keys: [], links: [],
   };
   const restricted: string[] = [];
-  const raws: Buffer[] = [];
   const offs: number[] = [];
   const lens: number[] = [];
   let off = 1;
@@ -98,14 +103,17 @@ export function insertStatement(table: string, docs: readonly ObjectDoc[]): { te
     cols.keys.push(m.keys ? textArray(m.keys) : null);
     cols.links.push(m.links ? textArray(m.links) : null);
     restricted.push(m.restricted ? 't' : 'f');
-    const b = Buffer.from(d.raw, 'utf8');
-    raws.push(b);
+    const len = Buffer.byteLength(d.raw, 'utf8');
     offs.push(off);
-    lens.push(b.length);
-    off += b.length;
+    lens.push(len);
+    off += len;
   }
+  // One buffer written in place: a thousand small Buffers and a concat cost three times as much.
+  const raws = Buffer.allocUnsafe(off - 1);
+  let at = 0;
+  for (const d of docs) at += raws.write(d.raw, at, 'utf8');
   const values: unknown[] = SHORT.map((c) => textArray(cols[c]));
-  values.push(`{${restricted.join(',')}}`, Buffer.concat(raws), `{${offs.join(',')}}`, `{${lens.join(',')}}`);
+  values.push(`{${restricted.join(',')}}`, raws, `{${offs.join(',')}}`, `{${lens.join(',')}}`);
   const p = (i: number) => `$${i + 1}`;
   const text =
     `INSERT INTO ${table} (${OBJECT_COLUMNS}) ` +
