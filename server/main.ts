@@ -38,6 +38,14 @@ export async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const metrics = createMetrics();
+  // A failure nothing awaited: log it (the stack stays in the log) and stop, non-zero, so the
+  // process manager restarts a hub in a known state rather than one limping on.
+  const fatal = (event: string) => (err: unknown) => {
+    log.fatal({ err }, event);
+    process.exit(1);
+  };
+  process.on('unhandledRejection', fatal('process.unhandled_rejection'));
+  process.on('uncaughtException', fatal('process.uncaught_exception'));
 
   let opened: OpenedStorage;
   try {

@@ -10,6 +10,9 @@ import type { Logger } from '../logger';
 import type { AuditEventName } from '../storage/audit';
 import type { TrustGroups } from '../storage/trust-groups';
 
+/** Token uses kept per group while the database is away; the oldest beyond this are dropped. */
+const MAX_BUFFERED = 100_000;
+
 export class AuditLog {
   private buffer = new Map<string, { p: Principal; method: string; path: string; status: number }[]>();
   private timer: NodeJS.Timeout;
@@ -51,9 +54,9 @@ export class AuditLog {
     const pending = this.buffer;
     this.buffer = new Map();
     for (const [group, uses] of pending) {
-      const g = await this.groups.get(group);
-      if (!g) continue;
       try {
+        const g = await this.groups.get(group);
+        if (!g) continue;
         await g.audit.append(
           uses.map((u) => ({
             event: 'token.used' as const,
@@ -64,6 +67,9 @@ export class AuditLog {
           })),
         );
       } catch (err) {
+        // Kept for the next flush (the database may be back by then), up to a bound.
+        const again = [...uses, ...(this.buffer.get(group) ?? [])].slice(-MAX_BUFFERED);
+        this.buffer.set(group, again);
         this.log.error({ err, group, count: uses.length }, 'audit.flush_failed');
       }
     }
