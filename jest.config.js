@@ -3,10 +3,11 @@ const common = {
   testEnvironment: 'node',
   // Types are checked once by `tsc --noEmit` in `npm test`; jest only transpiles.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
-  testTimeout: 60000,
 };
 
 module.exports = {
+  // A global option: jest ignores it inside a project.
+  testTimeout: 60000,
   // Per-file durations, slowest first, after the usual summary.
   reporters: ['default', '<rootDir>/test/support/durations-reporter.js'],
   projects: [

@@ -3,6 +3,7 @@ import type { Collection, Db } from 'mongodb';
 import { newAuditEntries, type AuditEntry, type NewAuditEntry } from '../audit';
 import type { AuditRepository } from '../contract';
 import { duplicateIndexes } from './objects';
+import { INSERT_MANY } from './writes';
 
 export class MongoAudit implements AuditRepository {
   private readonly c: Collection<AuditEntry>;
@@ -13,13 +14,13 @@ export class MongoAudit implements AuditRepository {
   async append(entries: NewAuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const docs = newAuditEntries(entries);
-    await this.c.insertMany(docs, { ordered: false });
+    await this.c.insertMany(docs, INSERT_MANY);
   }
 
   async importEntries(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     try {
-      await this.c.insertMany(entries, { ordered: false });
+      await this.c.insertMany(entries, INSERT_MANY);
     } catch (err) {
       duplicateIndexes(err);
     }

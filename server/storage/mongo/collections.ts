@@ -2,6 +2,7 @@
 import type { Collection, Db } from 'mongodb';
 import { collectionId, type CollectionDoc, type GroupDoc } from '../collections';
 import type { CollectionsRepository, GroupRegistry } from '../contract';
+import { INSERT } from './writes';
 
 export class MongoCollections implements CollectionsRepository {
   private readonly c: Collection<CollectionDoc>;
@@ -21,7 +22,7 @@ export class MongoCollections implements CollectionsRepository {
   async ensure(group: string, spec: Omit<CollectionDoc, '_id' | 'created'>): Promise<CollectionDoc> {
     const doc: CollectionDoc = { _id: collectionId(group, spec.alias), created: new Date().toISOString(), ...spec };
     try {
-      await this.c.insertOne(doc);
+      await this.c.insertOne(doc, INSERT);
       return doc;
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err;
@@ -52,7 +53,7 @@ export class MongoGroupRegistry implements GroupRegistry {
         title: title ?? `Puente: ${name}`,
         description: description ?? `Trust group ${name}`,
         created: new Date().toISOString(),
-      });
+      }, INSERT);
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err;
     }

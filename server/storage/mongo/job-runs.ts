@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { Checkpoint, Outcome, RunDoc, Trigger } from '../jobs';
 import type { CheckpointRepository, RunsRepository } from '../contract';
+import { INSERT } from './writes';
 
 interface StateDoc extends Checkpoint {
   _id: string;
@@ -26,7 +27,7 @@ export class MongoRuns implements RunsRepository {
   async start(job: string, group: string, trigger: Trigger, holder?: string): Promise<RunDoc> {
     const doc: RunDoc = { _id: crypto.randomUUID(), job, group, trigger, holder, started: new Date().toISOString(), outcome: 'running', counts: {} };
     if (!holder) delete doc.holder;
-    await this.c.insertOne(doc);
+    await this.c.insertOne(doc, INSERT);
     return doc;
   }
 

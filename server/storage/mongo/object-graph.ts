@@ -28,11 +28,17 @@ class MongoGraphReader implements GraphReader {
     private readonly cols: string[],
   ) {}
 
+  /** A document matching values of two chunks (keys, links) comes back once. */
   private async find(field: string, values: string[], extra: Record<string, unknown> = {}): Promise<ObjectDoc[]> {
     const out: ObjectDoc[] = [];
+    const seen = new Set<string>();
     for (const chunk of chunks([...new Set(values)])) {
       const f = { col: { $in: this.cols }, [field]: { $in: chunk }, ...extra } as Filter<ObjectDoc>;
-      out.push(...(await this.c.find(f).toArray()));
+      for (const doc of await this.c.find(f).toArray()) {
+        if (seen.has(doc._id)) continue;
+        seen.add(doc._id);
+        out.push(doc);
+      }
     }
     return out;
   }

@@ -19,6 +19,7 @@ import {
   type ObjectDoc, type ObjectDraft, type ObjectQuery, type Page, type Viewer,
 } from '../objects';
 import { ensureIndexes } from './indexes';
+import { INSERT_MANY } from './writes';
 
 export async function ensureObjectIndexes(db: Db): Promise<void> {
   await ensureIndexes(db.collection('objects'), [
@@ -77,7 +78,7 @@ export class MongoObjects implements ObjectsRepository {
     const existing = new Set<string>();
     if (docs.length === 0) return existing;
     try {
-      await this.objects.insertMany(docs, { ordered: false });
+      await this.objects.insertMany(docs, INSERT_MANY);
     } catch (err) {
       for (const i of duplicateIndexes(err)) existing.add(docs[i]!._id);
     }
@@ -152,6 +153,8 @@ export class MongoObjects implements ObjectsRepository {
 
   /** Index col_id_ver. */
   async findLatest(collection: string, ids: string[], viewer: Viewer): Promise<ObjectDoc[]> {
+    // No ids means none, not "no id filter" (which baseFilter reads it as).
+    if (ids.length === 0) return [];
     return latestVersions(await this.objects.find(this.baseFilter({ collection, viewer, ids }) as Filter<ObjectDoc>).toArray());
   }
 

@@ -5,6 +5,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { StatusDoc } from '../status';
 import type { StatusRepository } from '../contract';
+import { INSERT } from './writes';
 
 export class MongoStatus implements StatusRepository {
   private readonly c: Collection<StatusDoc>;
@@ -17,7 +18,7 @@ export class MongoStatus implements StatusRepository {
   }
 
   async insert(doc: StatusDoc): Promise<void> {
-    await this.c.insertOne(doc);
+    await this.c.insertOne(doc, INSERT);
   }
 
   async get(id: string): Promise<StatusDoc | null> {

@@ -139,8 +139,10 @@ export class PostgresObjects implements ObjectsRepository {
       const w = where(perType ? { ...q, types: undefined } : q, p);
       if (exactOnly) w.push(`ver = ANY(${p.add(v.exact)}::text[])`);
       // One lower bound: whichever of the cursor and added_after is later (a cursor after
-      // added_after implies it), so the index range starts at the right place.
-      if (after && (!q.addedAfter || after.added >= q.addedAfter)) w.push(`(added, key) > (${p.add(after.added)}, ${p.add(after.key)})`);
+      // added_after implies it), so the index range starts at the right place. A cursor at
+      // added_after itself does not: another object may share that date_added (imported, or
+      // written by another instance), and added_after is strictly after (TAXII 2.1 §3.4).
+      if (after && (!q.addedAfter || after.added > q.addedAfter)) w.push(`(added, key) > (${p.add(after.added)}, ${p.add(after.key)})`);
       else if (q.addedAfter) w.push(`added > ${p.add(q.addedAfter)}`);
       if (stop) w.push(`added < ${p.add(stop)}`);
       const want = q.limit + 1 - out.length;
