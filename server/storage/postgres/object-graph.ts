@@ -1,6 +1,6 @@
 /**
  * The correlation engine's reads on PostgreSQL: each call is a few queries over a named index
- * (added_key, col_id_ver, links_gin, keys_gin), chunked so no query carries more than CHUNK
+ * (col_added, col_id_ver, links_gin, keys_gin), chunked so no query carries more than CHUNK
  * values; the GIN reads probe the index once per value. Reads only the group's input collections; other groups contribute counts
  * (shareableKeyReports), never objects.
  */
@@ -8,6 +8,7 @@ import type { Checkpoint } from '../jobs';
 import type { GraphReader, KeyReport, ObjectGraph, PhaseTimer } from '../contract';
 import type { ObjectDoc } from '../objects';
 import { OBJECT_COLUMNS, rowToDoc, type ObjectRow } from './object-rows';
+import { afterAcross } from './objects';
 import { chunks, ident, type Queryable } from './sql';
 
 class PostgresGraphReader implements GraphReader {
@@ -38,18 +39,9 @@ class PostgresGraphReader implements GraphReader {
     return out;
   }
 
-  /** Index added_key, bounded by the checkpoint (Index Cond: ROW(added, key) > ROW(..) AND added < ..). */
-  async newObjects(after: Checkpoint | undefined, until: string, limit: number): Promise<ObjectDoc[]> {
-    const { rows } = after
-      ? await this.db.query<ObjectRow>(
-          `SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE (added, key) > ($1, $2) AND added < $3 AND col = ANY($4::text[]) ORDER BY added, key LIMIT $5`,
-          [after.added, after.key, until, this.cols, limit],
-        )
-      : await this.db.query<ObjectRow>(
-          `SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE added < $1 AND col = ANY($2::text[]) ORDER BY added, key LIMIT $3`,
-          [until, this.cols, limit],
-        );
-    return rows.map(rowToDoc);
+  /** Index col_added, one range per input collection bounded by the checkpoint (afterAcross). */
+  newObjects(after: Checkpoint | undefined, until: string, limit: number): Promise<ObjectDoc[]> {
+    return afterAcross(this.db, this.t, this.cols, after, until, limit);
   }
 
   /** Index col_id_ver (Index Cond: col = ANY AND id = ANY). */

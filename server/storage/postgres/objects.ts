@@ -3,10 +3,10 @@
  * (object-rows.ts). Same semantics as mongo/objects.ts; each query names the index it relies on.
  *
  * Indexes (migrations.ts), all text COLLATE "C" so index order is JS string order:
- *   col_added      (col, added, key)        objects/manifest pages (keyset)
+ *   col_added      (col, added, key)        objects/manifest pages (keyset); scan and correlation's new
+ *                                           objects, one range per collection (afterAcross)
  *   col_id_ver     (col, id, ver)           match[id], versions, version bounds, findLatest
- *   col_type_added (col, type, added, key)  match[type] pages (one type), findByType
- *   added_key      (added, key)             scan; correlation: new objects since the checkpoint
+ *   col_type_added (col, type, added)       match[type] pages (one type), findByType (migration 3: no key)
  *   keys_gin       GIN (keys)               correlation: reports of observable keys
  *   links_gin      GIN (links)              correlation: relationships/sightings touching ids
  */
@@ -115,12 +115,11 @@ export class PostgresObjects implements ObjectsRepository {
    * Plans at 200k rows (EXPLAIN ANALYZE, limit 101, cursor at 50 % or 99 %), each 0.1-0.3 ms:
    *   collection of 10 % of the rows:
    *     Index Scan using col_added  Index Cond: (col = $1) AND (ROW(added, key) > ROW($2, $3))
-   *   collection of 90 % of the rows (the planner's choice, as bounded):
-   *     Index Scan using added_key  Index Cond: ROW(added, key) > ROW($2, $3)
-   *                                 Filter: col = $1 AND visibility (~25 rows removed per page)
+   *   (before migration 3 the planner took an added_key index for a collection holding most rows;
+   *   that index is gone: every page is a col_added range, whatever the other collections hold)
    *   match[type]=<one>: Index Scan using col_type_added  Index Cond: col, type, ROW(added, key)
    *   match[id]: Index Scan using col_id_ver (col, id), then a Sort of those ids' few versions.
-   * With several types, `type = ANY` leaves the planner two shapes, added_key filtering on type
+   * With several types, `type = ANY` leaves the planner two shapes, col_added filtering on type
    * (unbounded when the types are rare) or col_type_added then a Sort of every matching row
    * (unbounded when they are common). So: a LATERAL subquery per type, each an Index Scan using
    * col_type_added with LIMIT n, then a top-n Sort of at most n x types rows (measured 4 ms).
@@ -233,11 +232,42 @@ export class PostgresObjects implements ObjectsRepository {
     return Number(rows[0]!.n);
   }
 
-  /** Index added_key. */
+  /**
+   * Every stored row after the cursor, merged over the collections that hold rows (index
+   * col_added: a recursive skip scan finds them, one probe per collection; then one range each).
+   */
   async scan(after: { added: string; key: string } | undefined, limit: number): Promise<ObjectDoc[]> {
-    const { rows } = after
-      ? await this.db.query<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE (added, key) > ($1, $2) ORDER BY added, key LIMIT $3`, [after.added, after.key, limit])
-      : await this.db.query<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM ${this.t} ORDER BY added, key LIMIT $1`, [limit]);
-    return rows.map(rowToDoc);
+    const { rows } = await this.db.query<{ col: string }>(
+      `WITH RECURSIVE c AS (
+         SELECT min(col) AS col FROM ${this.t}
+         UNION ALL SELECT (SELECT min(col) FROM ${this.t} WHERE col > c.col) FROM c WHERE c.col IS NOT NULL)
+       SELECT col FROM c WHERE col IS NOT NULL`,
+    );
+    return afterAcross(this.db, this.t, rows.map((r) => r.col), after, undefined, limit);
   }
+}
+
+/**
+ * Rows of several collections after a keyset cursor (and before `until`), in (added, key) order:
+ * one bounded col_added range per collection (LATERAL), merged by a top-n sort of at most
+ * collections x limit rows. This is what spares the table an index on (added, key) alone.
+ */
+export async function afterAcross(
+  db: Queryable,
+  table: string,
+  cols: string[],
+  after: { added: string; key: string } | undefined,
+  until: string | undefined,
+  limit: number,
+): Promise<ObjectDoc[]> {
+  if (cols.length === 0) return [];
+  const { rows } = await db.query<ObjectRow>(
+    `SELECT o.* FROM unnest($1::text[]) AS c(col) CROSS JOIN LATERAL
+       (SELECT ${OBJECT_COLUMNS} FROM ${table}
+         WHERE col = c.col AND (added, key) > ($2, $3)${until === undefined ? '' : ' AND added < $5'}
+         ORDER BY added, key LIMIT $4) AS o
+     ORDER BY o.added, o.key LIMIT $4`,
+    [cols, after?.added ?? '', after?.key ?? '', limit, ...(until === undefined ? [] : [until])],
+  );
+  return rows.map(rowToDoc);
 }
