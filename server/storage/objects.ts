@@ -157,3 +157,30 @@ export function keepVersions(
     return !!b && ((v.first && d.meta.ver === b.first) || (v.last && d.meta.ver === b.last));
   });
 }
+
+/**
+ * The keyset page loop both backends share: reads batches after the cursor, keeps what the
+ * version filter keeps, and stops at limit + 1 (so `more` is known without a count).
+ * `read(after, batchSize)` returns rows in (date_added, key) order; `keep` filters a batch
+ * (match[version] first/last needs every version of the batch's ids, so batches are >= 64).
+ */
+export async function keysetPage(
+  q: ObjectQuery,
+  read: (after: { added: string; key: string } | undefined, batchSize: number) => Promise<ObjectDoc[]>,
+  keep?: (batch: ObjectDoc[]) => Promise<ObjectDoc[]>,
+): Promise<Page> {
+  const out: ObjectDoc[] = [];
+  let after = q.after;
+  for (;;) {
+    const want = q.limit + 1 - out.length;
+    const batchSize = keep ? Math.max(want, 64) : want;
+    const batch = await read(after, batchSize);
+    for (const d of keep ? await keep(batch) : batch) {
+      out.push(d);
+      if (out.length > q.limit) return { docs: out.slice(0, q.limit), more: true };
+    }
+    if (batch.length < batchSize) return { docs: out, more: false };
+    const last = batch[batch.length - 1]!;
+    after = { added: last.meta.added, key: last._id };
+  }
+}

@@ -15,7 +15,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import { reserveMicros, formatMicros } from '../clock';
 import type { AddResult, ObjectsRepository } from '../contract';
 import {
-  draftKey, keepVersions, latestVersions, newObjectDoc, WriteHorizon,
+  draftKey, keepVersions, keysetPage, latestVersions, newObjectDoc, WriteHorizon,
   type ObjectDoc, type ObjectDraft, type ObjectQuery, type Page, type Viewer,
 } from '../objects';
 import { ensureIndexes } from './indexes';
@@ -103,29 +103,16 @@ export class MongoObjects implements ObjectsRepository {
   async page(q: ObjectQuery): Promise<Page> {
     const base = this.baseFilter(q);
     const stop = this.horizon.stopAt();
-    const out: ObjectDoc[] = [];
-    let after = q.after;
-    for (;;) {
+    const read = (after: { added: string; key: string } | undefined, limit: number) => {
       const f: Record<string, unknown> = { ...base };
       const added: Record<string, string> = {};
       if (q.addedAfter) added.$gt = q.addedAfter;
       if (stop) added.$lt = stop;
       if (Object.keys(added).length) f['meta.added'] = added;
       if (after) f.$and = [afterCursor(after)];
-      const want = q.limit + 1 - out.length;
-      const batchSize = q.versions.all ? want : Math.max(want, 64);
-      const batch = await this.objects
-        .find(f as Filter<ObjectDoc>, { sort: { 'meta.added': 1, _id: 1 }, limit: batchSize })
-        .toArray();
-      const kept = q.versions.all ? batch : await this.keep(q, batch);
-      for (const d of kept) {
-        out.push(d);
-        if (out.length > q.limit) return { docs: out.slice(0, q.limit), more: true };
-      }
-      if (batch.length < batchSize) return { docs: out, more: false };
-      const last = batch[batch.length - 1]!;
-      after = { added: last.meta.added, key: last._id };
-    }
+      return this.objects.find(f as Filter<ObjectDoc>, { sort: { 'meta.added': 1, _id: 1 }, limit }).toArray();
+    };
+    return keysetPage(q, read, q.versions.all ? undefined : (batch) => this.keep(q, batch));
   }
 
   /** match[version] first/last, resolved against all visible versions of each id (index col_id_ver). */

@@ -13,7 +13,7 @@
 import { formatMicros, reserveMicros } from '../clock';
 import type { AddResult, ObjectsRepository } from '../contract';
 import {
-  draftKey, keepVersions, latestVersions, newObjectDoc, WriteHorizon,
+  draftKey, keepVersions, keysetPage, latestVersions, newObjectDoc, WriteHorizon,
   type ObjectDoc, type ObjectDraft, type ObjectQuery, type Page, type Viewer,
 } from '../objects';
 import { insertStatement, OBJECT_COLUMNS, rowToDoc, type ObjectRow } from './object-rows';
@@ -129,11 +129,9 @@ export class PostgresObjects implements ObjectsRepository {
     const v = q.versions;
     // Exact versions only: a plain condition on ver, same result as filtering the batches.
     const exactOnly = !v.all && !v.first && !v.last;
-    const out: ObjectDoc[] = [];
-    let after = q.after;
     // Several types (without ids): one bounded index range per type, merged (see page's comment).
     const perType = (q.types?.length ?? 0) > 1 && !q.ids?.length;
-    for (;;) {
+    const read = async (after: { added: string; key: string } | undefined, batchSize: number) => {
       const p = new Params();
       const w = where(perType ? { ...q, types: undefined } : q, p);
       if (exactOnly) w.push(`ver = ANY(${p.add(v.exact)}::text[])`);
@@ -144,8 +142,6 @@ export class PostgresObjects implements ObjectsRepository {
       if (after && (!q.addedAfter || after.added > q.addedAfter)) w.push(`(added, key) > (${p.add(after.added)}, ${p.add(after.key)})`);
       else if (q.addedAfter) w.push(`added > ${p.add(q.addedAfter)}`);
       if (stop) w.push(`added < ${p.add(stop)}`);
-      const want = q.limit + 1 - out.length;
-      const batchSize = v.all || exactOnly ? want : Math.max(want, 64);
       const limit = p.add(batchSize);
       const sql = perType
         ? `SELECT o.* FROM unnest(${p.add([...new Set(q.types)])}::text[]) AS t(type) CROSS JOIN LATERAL ` +
@@ -153,16 +149,9 @@ export class PostgresObjects implements ObjectsRepository {
           `ORDER BY o.added, o.key LIMIT ${limit}`
         : `SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE ${w.join(' AND ')} ORDER BY added, key LIMIT ${limit}`;
       const { rows } = await this.db.query<ObjectRow>(sql, p.values);
-      const batch = rows.map(rowToDoc);
-      const kept = v.all || exactOnly ? batch : await this.keep(q, batch);
-      for (const d of kept) {
-        out.push(d);
-        if (out.length > q.limit) return { docs: out.slice(0, q.limit), more: true };
-      }
-      if (batch.length < batchSize) return { docs: out, more: false };
-      const last = batch[batch.length - 1]!;
-      after = { added: last.meta.added, key: last._id };
-    }
+      return rows.map(rowToDoc);
+    };
+    return keysetPage(q, read, v.all || exactOnly ? undefined : (batch) => this.keep(q, batch));
   }
 
   /**
