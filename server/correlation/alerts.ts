@@ -3,7 +3,7 @@
  * object_refs are its evidence. Everything in it is derived from the evidence and the config, so
  * a re-run over the same data yields the same id and the same bytes.
  */
-import { TLP1_MARKING_IDS, TLP2_MARKING_IDS, mostRestrictive, tlpOf as tlpOfStix } from '../auth/tlp';
+import { TLP1_MARKING_IDS, TLP2_MARKING_IDS, mostRestrictive, tlpOf as tlpOfStix } from '../stix/markings';
 import { uuidV5 } from '../names';
 import type { AlertDraft, Severity, StoredObject, StixObject, Tlp } from './types';
 

@@ -1,5 +1,5 @@
 /** Stored objects as the rules see them: plain data, built by the loader from storage rows. */
-import type { Tlp } from '../auth/tlp';
+import type { Tlp } from '../stix/markings';
 
 /** A STIX object as stored: never modified by correlation. */
 export type StixObject = Record<string, unknown> & { id: string; type: string };

@@ -3,8 +3,8 @@
  * schedules runs and reads the database builds these, the rules never touch storage.
  */
 
-export type { Tlp } from '../auth/tlp';
-import type { Tlp } from '../auth/tlp';
+export type { Tlp } from '../stix/markings';
+import type { Tlp } from '../stix/markings';
 import type { Comparison, PatternValue } from '../stix/pattern';
 
 export type { ObjectMeta, StixObject, StoredObject } from './stored';

@@ -5,7 +5,7 @@
  * as sent. `meta` is server-owned and never read from the request. The deterministic key makes
  * re-posting an identical object a no-op.
  */
-import type { Tlp } from '../auth/tlp';
+import type { Tlp } from '../stix/markings';
 import { formatMicros } from './clock';
 
 export interface Provenance {

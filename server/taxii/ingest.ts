@@ -4,7 +4,8 @@
  */
 import crypto from 'node:crypto';
 import type { Principal } from '../auth/principal';
-import { tlpDefinedBy, tlpOf, visibilityOf, type Tlp } from '../auth/tlp';
+import { visibilityOf } from '../auth/visibility';
+import { tlpDefinedBy, tlpOf, type Tlp } from '../stix/markings';
 import { dateAdded, versionKey } from '../storage/clock';
 import type { CollectionDoc } from '../storage/collections';
 import { draftKey, type ObjectDraft } from '../storage/objects';

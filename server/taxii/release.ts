@@ -3,14 +3,14 @@
  * explicitly (POST /{api_root}/collections/{id}/release/) or through a collection's sharing
  * policy (`releaseTo`, set by an admin). A released copy goes into the target group's read-only
  * `released-in` collection, byte-identical (markings travel with it), with its provenance
- * (source group, original submitter) in server metadata. Only what auth/tlp.ts `releasable`
+ * (source group, original submitter) in server metadata. Only what auth/visibility.ts `releasable`
  * allows crosses: AMBER only by its originator, AMBER+STRICT and RED never; a sharing policy
  * moves only CLEAR, GREEN and unmarked objects (no originator's act releases AMBER there).
  */
 import { BadRequest, Forbidden, NotFound } from '../errors';
 import type { Principal } from '../auth/principal';
 import { canRead, canWrite } from '../auth/permissions';
-import { releasable } from '../auth/tlp';
+import { releasable } from '../auth/visibility';
 import { collectionId, type CollectionDoc } from '../storage/collections';
 import { versionPartOf, type ObjectDoc, type ObjectDraft } from '../storage/objects';
 import type { TrustGroups } from '../storage/trust-groups';

@@ -11,7 +11,7 @@ import type { StoredObject } from '../../server/correlation/types';
 import { BACKENDS, startTestHub, type TestHub } from '../support/hub';
 import { client, type Client } from '../support/taxii';
 import { indicator, malware, stixId } from '../support/stix';
-import { TLP2_MARKING_IDS } from '../../server/auth/tlp';
+import { TLP2_MARKING_IDS } from '../../server/stix/markings';
 
 const ORG = 'identity--0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a';
 const GROUPS = ['alpha', 'beta'];

@@ -6,7 +6,7 @@ import { startTestHub, type TestHub } from '../support/hub';
 import { client, type Client } from '../support/taxii';
 import { indicator, stixId } from '../support/stix';
 import { TokenKit, ORG_CO_CERT, ORG_CO_MIN, ORG_EU_CERT } from '../support/auth';
-import { TLP2_MARKING_IDS } from '../../server/auth/tlp';
+import { TLP2_MARKING_IDS } from '../../server/stix/markings';
 
 const kit = new TokenKit();
 let t: TestHub;

@@ -1,15 +1,6 @@
 import type { Principal } from '../../server/auth/principal';
-import {
-  canSee,
-  mostRestrictive,
-  releasable,
-  TLP1_MARKING_IDS,
-  TLP2_MARKING_IDS,
-  tlpDefinedBy,
-  tlpOf,
-  visibilityOf,
-  type Tlp,
-} from '../../server/auth/tlp';
+import { canSee, releasable, visibilityOf } from '../../server/auth/visibility';
+import { mostRestrictive, TLP1_MARKING_IDS, TLP2_MARKING_IDS, tlpDefinedBy, tlpOf, type Tlp } from '../../server/stix/markings';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

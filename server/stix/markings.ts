@@ -1,15 +1,15 @@
-import { IDENTITY_ID, type Principal } from './principal';
-import { memberOf } from './permissions';
+import { IDENTITY_ID } from '../names';
 
 /**
- * Traffic Light Protocol on every read path (design table in docs/security.md).
+ * STIX marking facts: TLP levels, the well-known marking definitions and how an object's TLP is
+ * read from its markings. Who may see or release what is decided in auth/visibility.ts.
  * TLP 2.0 marking ids: cti-stix-common-objects; TLP 1.0 ids: STIX 2.1 §7.2.1.4.
  */
 export type Tlp = 'clear' | 'green' | 'amber' | 'amber+strict' | 'red';
 
 const RANK: Readonly<Record<Tlp, number>> = { clear: 0, green: 1, amber: 2, 'amber+strict': 3, red: 4 };
 
-function isTlp(v: unknown): v is Tlp {
+export function isTlp(v: unknown): v is Tlp {
   return typeof v === 'string' && Object.prototype.hasOwnProperty.call(RANK, v);
 }
 
@@ -95,14 +95,6 @@ export function tlpOf(stixObject: Record<string, unknown>, resolve?: (markingId:
   return tlp;
 }
 
-/** Server-owned metadata stored beside the object. `readers: []` means the whole trust group. */
-export interface Visibility {
-  tlp: Tlp | null;
-  readers: string[];
-  /** The submitting organisation (from its token, never from the object). */
-  originator?: string;
-}
-
 /** x_puente_recipients, lower-cased, malformed entries dropped (dropping only narrows who sees). */
 export function recipientsOf(stixObject: Record<string, unknown>): string[] {
   const raw = stixObject[RECIPIENTS_PROPERTY];
@@ -111,44 +103,4 @@ export function recipientsOf(stixObject: Record<string, unknown>): string[] {
     .filter((r): r is string => typeof r === 'string')
     .map((r) => r.toLowerCase())
     .filter((r) => IDENTITY_ID.test(r));
-}
-
-export function visibilityOf(
-  stixObject: Record<string, unknown>,
-  submitterOrganisation: string,
-  resolve?: (markingId: string) => Tlp | null,
-): Required<Visibility> {
-  const tlp = tlpOf(stixObject, resolve);
-  if (tlp === null || tlp === 'clear' || tlp === 'green') return { tlp, readers: [], originator: submitterOrganisation };
-  // AMBER, AMBER+STRICT, RED: the originator and the organisations it names. The originator always sees its own.
-  const readers = [...new Set([submitterOrganisation, ...recipientsOf(stixObject)])];
-  return { tlp, readers, originator: submitterOrganisation };
-}
-
-const NEEDS_READERS: readonly Tlp[] = ['amber', 'amber+strict', 'red'];
-
-/** May this principal see an object with this meta in this trust group? Admins get no exception. */
-export function canSee(p: Principal, group: string, meta: Visibility): boolean {
-  if (!memberOf(p, group)) return false;
-  if (meta.tlp !== null && !isTlp(meta.tlp)) return false; // corrupt meta: refuse
-  if (meta.tlp !== null && NEEDS_READERS.includes(meta.tlp) && meta.readers.length === 0) return false;
-  return meta.readers.length === 0 || meta.readers.includes(p.organisation);
-}
-
-/**
- * May `byOrganisation` release the object to another trust group? CLEAR: any member. GREEN,
- * unmarked and AMBER: the originator only (GREEN is "within the community"; the community is the
- * group). AMBER+STRICT and RED: never.
- */
-export function releasable(meta: Visibility, byOrganisation: string): boolean {
-  switch (meta.tlp) {
-    case 'clear':
-      return true;
-    case null:
-    case 'green':
-    case 'amber':
-      return meta.originator !== undefined && meta.originator === byOrganisation;
-    default:
-      return false;
-  }
 }
