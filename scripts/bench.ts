@@ -1,253 +1,138 @@
 /**
- * npm run bench: the hub's ingest and paged-pull throughput over real HTTP, each next to the raw
- * MongoDB driver doing the same database work on the same database in the same run, and the
- * hub's peak RSS. Prints figures; it is not a test (no time limits), see docs/benchmarks.md.
+ * npm run bench: the hub over real HTTP as its store grows to 1,000,000 objects in one trust
+ * group, each figure next to the database client running the same statements on the same
+ * database (scripts/bench/baseline.ts). Prints tables and the targets; it is not a test (no time
+ * limits), see docs/benchmarks.md.
  *
- *   npm run bench [-- --envelopes=10 --size=1000 --page=1000 --rounds=2 --profile]
+ *   npm run bench [-- --backend postgres|mongodb --max N --sizes 1000,10000 --fresh
+ *                     --concurrency 3 --envelopes 20 --reps 7 --pull-budget 60 --explain --profile]
  *
- * Database: MONGODB_URI if set, else the embedded one (mongod on PATH, else FerretDB) in a
- * temporary folder. The hub runs as a child process (node --import tsx server/main.ts) so its
- * memory (/proc/<pid>/status VmHWM) is its own. --profile runs it with --cpu-prof and prints
- * where its CPU time went.
+ * Stores are built once into .cache/bench-data/<backend>/ and kept (--fresh rebuilds them).
+ * The hub runs as a child process (node --import tsx server/main.ts), so /proc gives its own CPU
+ * and memory; --profile runs it with --cpu-prof and prints where its CPU time went.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MongoClient, type Collection } from 'mongodb';
-import { DEVELOPMENT_ORGANISATION } from '../server/auth/development';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from '../server/storage/embedded';
-import type { ObjectDoc } from '../server/storage/objects';
-import { startLiveHub, type LiveHub } from '../test/support/live-hub';
-import { driverCollection, driverPage, toDocs } from './bench/driver';
-import { generateObjects, type StixObject } from './bench/generate';
+import { Command, Option } from 'commander';
+import { REPO_ROOT } from '../server/paths';
+import type { Backend } from '../server/storage/contract';
+import { connectMongo, connectPostgres, type Baseline, type Position } from './bench/baseline';
+import { HubClient } from './bench/http';
+import { timeIngest } from './bench/ingest';
+import { hwmKiB, MemorySampler } from './bench/procs';
 import { printSummary, summarise } from './bench/profile';
+import { ranksFor, readSpecs, timePull, timeRead, type Figure, type ReadName } from './bench/reads';
+import { printBuild, printTables, targets, type StageResult } from './bench/report';
+import { PREFIX, startServers, type Servers } from './bench/servers';
+import { ensureStore, groupName, readManifest } from './bench/store';
+import { fmt, mib, size } from './bench/stats';
 
-const TAXII = 'application/taxii+json;version=2.1';
-const GROUP = 'bench';
-const TARGET = 0.5;
+const SIZES = [1_000, 10_000, 100_000, 1_000_000];
 
-function flag(name: string, fallback: number): number {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? Number(hit.split('=')[1]) : fallback;
+const program = new Command()
+  .name('bench')
+  .addOption(new Option('--backend <backend>', 'database under the hub').choices(['postgres', 'mongodb']).default('postgres'))
+  .option('--max <n>', 'largest store size', (v) => Number(v))
+  .option('--sizes <list>', 'store sizes, comma-separated', (v) => v.split(',').map(Number), SIZES)
+  .option('--fresh', 'delete the kept stores and build them again', false)
+  .option('--concurrency <n>', 'POSTs in flight while ingesting', (v) => Number(v), 3)
+  .option('--envelopes <n>', 'probe envelopes of 1,000 per ingest burst', (v) => Number(v), 20)
+  .option('--reps <n>', 'timed requests per read figure and side (median)', (v) => Number(v), 7)
+  .option('--pull-budget <s>', 'seconds each side may spend on the pull before it stops (FerretDB)', (v) => Number(v), 60)
+  .option('--data-dir <dir>', 'where the stores are kept', path.join(REPO_ROOT, '.cache', 'bench-data'))
+  .option('--explain', 'print EXPLAIN ANALYZE of the statements of each read at the largest size (postgres)', false)
+  .option('--profile', "profile the hub's CPU (node --cpu-prof) and print where its time went", false)
+  .parse();
+
+const opts = program.opts<{
+  backend: Backend; max?: number; sizes: number[]; fresh: boolean; concurrency: number; envelopes: number;
+  reps: number; pullBudget: number; dataDir: string; explain: boolean; profile: boolean;
+}>();
+
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+function sizesOf(): number[] {
+  const bad = opts.sizes.find((s) => !Number.isInteger(s) || s < 1000);
+  if (bad !== undefined) throw new Error(`--sizes: ${bad} is not a whole number of at least 1000`);
+  const out = opts.max === undefined ? [...opts.sizes] : opts.sizes.filter((s) => s <= opts.max!);
+  if (opts.max !== undefined && !out.includes(opts.max)) out.push(opts.max);
+  return [...new Set(out)].sort((a, b) => a - b);
 }
-const ENVELOPES = flag('envelopes', 10);
-const SIZE = flag('size', 1000);
-const PAGE = flag('page', 1000);
-const ROUNDS = flag('rounds', 2);
-const PROFILE = process.argv.includes('--profile');
 
-function chunks<T>(xs: T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
+async function measure(servers: Servers, baseline: Baseline, sampler: MemorySampler, n: number): Promise<StageResult> {
+  const hub = new HubClient(servers.hub.url, groupName(n));
+  const cols = await hub.collections();
+  const col = cols.indicators!;
+  sampler.reset();
+  const built = await ensureStore({ hub, baseline, col, size: n, concurrency: opts.concurrency, dataDir: dataDir(), log });
+  const buildPeaks = sampler.reset();
+  const record = built ?? readManifest(dataDir()).groups[hub.group];
+  if (record && n === Math.max(...sizesOf())) printBuild(hub.group, record, built ? buildPeaks : undefined);
 
-/** user + system CPU time of a process, from /proc/<pid>/stat (NaN where there is no /proc). */
-function cpuMs(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
-  } catch {
-    return NaN;
+  log(`measuring ${size(n)}…`);
+  const ranks = ranksFor(n);
+  const at = new Map<number, Position>((await baseline.positions(hub.group, col, ranks)).map((p, i) => [ranks[i]!, p]));
+  const reads: Partial<Record<ReadName, Figure>> = {};
+  for (const spec of await readSpecs(hub, col, n, at)) {
+    reads[spec.name] = await timeRead(hub, baseline, spec, opts.reps);
+    if (opts.explain && n === Math.max(...sizesOf())) {
+      for (const plan of await baseline.explain(hub.group, spec.query)) {
+        // Statements carry up to 1,000 ids: cut long lines.
+        console.log(`\n${spec.name} at ${size(n)}:\n${plan.split('\n').map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l)).join('\n')}`);
+      }
+    }
   }
-}
-
-function procStatus(pid: number): { rssMiB: number; hwmMiB: number } | undefined {
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-    return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
-  } catch {
-    return undefined; // not Linux
-  }
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t0 = process.hrtime.bigint();
-  const value = await fn();
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
-}
-
-async function collectionIds(hub: LiveHub): Promise<Record<string, string>> {
-  const res = await fetch(`${hub.url}/${GROUP}/collections/`, { headers: { accept: TAXII } });
-  if (res.status !== 200) throw new Error(`GET collections: ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as { collections: { id: string; alias: string }[] };
-  return Object.fromEntries(body.collections.map((c) => [c.alias, c.id]));
-}
-
-async function post(hub: LiveHub, col: string, body: string, expected: number): Promise<void> {
-  const res = await fetch(`${hub.url}/${GROUP}/collections/${col}/objects/`, {
-    method: 'POST',
-    headers: { accept: TAXII, 'content-type': TAXII },
-    body,
+  log(`  pull…`);
+  const pull = await timePull(hub, baseline, col, n, at, opts.pullBudget * 1000);
+  log(`  ingest…`);
+  const ingest = await timeIngest({
+    hub, baseline, probeCol: cols.incidents!, envelopes: opts.envelopes, concurrency: opts.concurrency, hubPid: servers.hub.pid, dbPid: servers.dbPid,
   });
-  const text = await res.text();
-  if (res.status !== 202) throw new Error(`POST objects: ${res.status} ${text.slice(0, 500)}`);
-  const status = JSON.parse(text) as { success_count: number; failures: unknown[] };
-  if (status.success_count !== expected) throw new Error(`POST objects: ${status.success_count}/${expected} stored: ${JSON.stringify(status.failures).slice(0, 800)}`);
+  return { size: n, reads, pull, ingest, memory: sampler.reset() };
 }
 
-/** GET objects, limit=PAGE, following next. The bodies are parsed after the clock stops. */
-async function hubPull(hub: LiveHub, col: string): Promise<{ ms: number; cpuMs: number; objects: number; pages: number }> {
-  const bodies: string[] = [];
-  const cpu0 = cpuMs(hub.pid);
-  const { ms } = await timed(async () => {
-    let next: string | undefined;
-    do {
-      const qs = new URLSearchParams({ limit: String(PAGE), ...(next ? { next } : {}) });
-      const res = await fetch(`${hub.url}/${GROUP}/collections/${col}/objects/?${qs}`, { headers: { accept: TAXII } });
-      const text = await res.text();
-      if (res.status !== 200) throw new Error(`GET objects: ${res.status} ${text.slice(0, 500)}`);
-      bodies.push(text);
-      // The envelope starts {"more":…,"next":"…": read the cursor without parsing megabytes.
-      const head = /^\{"more":(true|false)(?:,"next":("(?:[^"\\]|\\.)*"))?/.exec(text);
-      next = head?.[1] === 'true' && head[2] ? (JSON.parse(head[2]) as string) : undefined;
-    } while (next);
-  });
-  const ids = new Set<string>();
-  for (const b of bodies) for (const o of (JSON.parse(b) as { objects?: StixObject[] }).objects ?? []) ids.add(o.id);
-  return { ms, cpuMs: cpuMs(hub.pid) - cpu0, objects: ids.size, pages: bodies.length };
-}
-
-async function driverPull(
-  objects: Collection<ObjectDoc>,
-  col: string,
-): Promise<{ ms: number; objects: number; pages: number; findMs: number; versionsMs: number }> {
-  let count = 0;
-  let pages = 0;
-  let findMs = 0;
-  let versionsMs = 0;
-  const { ms } = await timed(async () => {
-    let after: { added: string; key: string } | undefined;
-    do {
-      const page = await driverPage(objects, col, DEVELOPMENT_ORGANISATION, PAGE, after);
-      count += page.docs.length;
-      findMs += page.findMs;
-      versionsMs += page.versionsMs;
-      pages++;
-      after = page.after;
-    } while (after);
-  });
-  return { ms, objects: count, pages, findMs, versionsMs };
-}
-
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
+const dataDir = () => path.join(opts.dataDir, opts.backend);
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'puente-bench-'));
-  let embedded: EmbeddedDatabase | undefined;
-  let uri = process.env.MONGODB_URI;
-  if (!uri) {
-    embedded = await startEmbeddedDatabase({ dataDir: tmp, onProgress: (m) => console.error(m) });
-    uri = embedded.uri;
-  }
-  const profDir = path.join(tmp, 'prof');
-  const hub = await startLiveHub({
-    mongodbUri: uri,
-    launcher: 'node',
-    nodeArgs: PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
-    env: { PUENTE_TRUST_GROUPS: GROUP, PUENTE_RATE_LIMIT_PER_MINUTE: '1000000', PUENTE_PAGINATION_SECRET: 'b'.repeat(40) },
+  const sizes = sizesOf();
+  if (opts.fresh) fs.rmSync(dataDir(), { recursive: true, force: true });
+  const profDir = fs.mkdtempSync(path.join(os.tmpdir(), 'puente-bench-prof-'));
+  const servers = await startServers({
+    backend: opts.backend,
+    dataDir: dataDir(),
+    groups: sizes.map(groupName),
+    nodeArgs: opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+    log,
   });
-  const client = await MongoClient.connect(uri);
-  const cleanup = async () => {
-    await client.close().catch(() => {});
-    await hub.stop().catch(() => undefined);
-    await embedded?.stop();
-  };
+  const baseline = opts.backend === 'postgres' ? await connectPostgres(servers.url, PREFIX, opts.concurrency + 2) : await connectMongo(servers.url, PREFIX);
+  const sampler = new MemorySampler(servers.hub.pid, servers.dbPid);
+  sampler.start();
+  const stages: StageResult[] = [];
+  let hubPeak = 0;
   try {
-    const db = client.db(`${hub.prefix}-${GROUP}`);
-    const ids = await collectionIds(hub);
-    const col = ids.indicators!;
-    const warmCol = ids.incidents!;
-    const hubObjects = db.collection<ObjectDoc>('objects');
-    const driverObjects = await driverCollection(db, 'bench_driver_objects');
-    const rss0 = procStatus(hub.pid);
-
-    // Deterministic data: seed 1 for the warm-up, seed 2 for the measured run.
-    const warm = generateObjects(SIZE, 1);
-    const data = chunks(generateObjects(ENVELOPES * SIZE, 2), SIZE);
-    const bodies = data.map((objects) => JSON.stringify({ objects }));
-    const total = ENVELOPES * SIZE;
-    console.log(`database: ${embedded ? `embedded ${embedded.kind}` : 'MONGODB_URI'}; ${ENVELOPES} envelopes x ${SIZE} objects (${fmt(bodies.reduce((a, b) => a + b.length, 0) / 1048576, 1)} MiB); pages of ${PAGE}`);
-
-    // Warm-up: one envelope each way, into other collections.
-    await post(hub, warmCol, JSON.stringify({ objects: warm }), SIZE);
-    await driverObjects.insertMany(toDocs(warm, warmCol, 'development', DEVELOPMENT_ORGANISATION), { ordered: false });
-
-    // Ingest, interleaved (hub envelope i, then driver batch i): the database file grows and
-    // slows down as it goes, so running one side after the other would favour the first.
-    // The driver inserts copies of the very documents the hub stored (read back, untimed), so
-    // the baseline writes the same shape, derived metadata included.
-    const hubIngest = { ms: 0, cpuMs: 0 };
-    const driverIngest = { ms: 0 };
-    for (let i = 0; i < ENVELOPES; i++) {
-      const cpu0 = cpuMs(hub.pid);
-      hubIngest.ms += (await timed(() => post(hub, col, bodies[i]!, SIZE))).ms;
-      hubIngest.cpuMs += cpuMs(hub.pid) - cpu0;
-      const keys = toDocs(data[i]!, col, 'development', DEVELOPMENT_ORGANISATION).map((d) => d._id);
-      const docs = await hubObjects.find({ _id: { $in: keys } }).toArray();
-      if (docs.length !== SIZE) throw new Error(`read back ${docs.length} of the ${SIZE} documents the hub stored`);
-      driverIngest.ms += (await timed(() => driverObjects.insertMany(docs, { ordered: false }))).ms;
-    }
-    const rssIngest = procStatus(hub.pid);
-
-    // Paged pull: the hub's own stored objects, both ways; warm-up one page each, then rounds.
-    await fetch(`${hub.url}/${GROUP}/collections/${col}/objects/?limit=${PAGE}`, { headers: { accept: TAXII } }).then((r) => r.text());
-    await driverPage(hubObjects, col, DEVELOPMENT_ORGANISATION, PAGE);
-    const hubPulls: Awaited<ReturnType<typeof hubPull>>[] = [];
-    const driverPulls: Awaited<ReturnType<typeof driverPull>>[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      hubPulls.push(await hubPull(hub, col));
-      driverPulls.push(await driverPull(hubObjects, col));
-    }
-    for (const p of [...hubPulls, ...driverPulls]) {
-      if (p.objects !== total) throw new Error(`pull returned ${p.objects} objects, expected ${total}`);
-    }
-    const rssEnd = procStatus(hub.pid);
-
-    const best = <T extends { ms: number }>(xs: T[]) => xs.reduce((a, b) => (b.ms < a.ms ? b : a));
-    const hp = best(hubPulls);
-    const dp = best(driverPulls);
-    const rate = (ms: number) => (total * 1000) / ms;
-    const rows = [
-      { what: 'ingest (POST envelopes)', hub: rate(hubIngest.ms), driver: rate(driverIngest.ms), hubMs: hubIngest.ms, driverMs: driverIngest.ms, cpuMs: hubIngest.cpuMs },
-      { what: `paged pull (limit=${PAGE})`, hub: rate(hp.ms), driver: rate(dp.ms), hubMs: hp.ms, driverMs: dp.ms, cpuMs: hp.cpuMs },
-    ];
-    console.log('');
-    console.log('| measure | hub objects/s | driver objects/s | hub / driver | hub ms | driver ms | hub CPU ms |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
-    for (const r of rows) {
-      console.log(`| ${r.what} | ${fmt(r.hub)} | ${fmt(r.driver)} | ${fmt(r.hub / r.driver, 2)} | ${fmt(r.hubMs)} | ${fmt(r.driverMs)} | ${fmt(r.cpuMs)} |`);
-    }
-    console.log('(hub CPU ms: user+system time of the hub process during the measured requests; the rest of its wall time it waits on the database)');
-    console.log(`\npull rounds (ms): hub ${hubPulls.map((p) => fmt(p.ms)).join(', ')}; driver ${driverPulls.map((p) => fmt(p.ms)).join(', ')} (${hp.pages} pages each)`);
-    console.log(
-      `driver pull split: page find ${fmt(dp.findMs)} ms, version-resolution find ($in over the page's ids) ${fmt(dp.versionsMs)} ms ` +
-        `(${fmt((100 * dp.versionsMs) / dp.ms)}% of the pull)`,
-    );
-    if (rssEnd) {
-      console.log(
-        `hub RSS: ${fmt(rss0?.rssMiB ?? NaN)} MiB after start, ${fmt(rssIngest?.rssMiB ?? NaN)} MiB after ingest, ` +
-          `${fmt(rssEnd.rssMiB)} MiB at the end; peak (VmHWM) ${fmt(rssEnd.hwmMiB)} MiB`,
-      );
-    } else {
-      console.log('hub RSS: not available (no /proc)');
-    }
-    console.log('');
-    for (const r of rows) {
-      const ratio = r.hub / r.driver;
-      console.log(`${ratio >= TARGET ? 'PASS' : 'MISS'}  ${r.what}: hub/driver = ${fmt(ratio, 2)} (target >= ${TARGET})`);
-    }
-    console.log(`\ntotal ${fmt((Date.now() - started) / 1000, 1)} s`);
+    log(`database: ${servers.describe}; hub pid ${servers.hub.pid}; sizes ${sizes.map(size).join(', ')}`);
+    for (const n of sizes) stages.push(await measure(servers, baseline, sampler, n));
+    hubPeak = hwmKiB(servers.hub.pid);
   } finally {
-    await cleanup();
+    sampler.stop();
+    await baseline.close().catch(() => {});
+    await servers.stop();
   }
-  if (PROFILE) {
+
+  printTables(opts.backend, stages, os.cpus().length, servers.describe);
+  for (const s of stages) console.log(`\npull check at ${size(s.size)}: ${s.pull.check}`);
+  console.log(`\nhub peak RSS over the whole run (VmHWM, the build included): ${mib(hubPeak)} MiB`);
+  if (opts.backend === 'postgres') {
+    console.log('\nTargets (the embedded default):');
+    for (const t of targets(stages)) console.log(`${t.ok ? 'PASS' : 'FAIL'}  ${t.line}`);
+  }
+  console.log(`\ntotal ${fmt((Date.now() - started) / 1000, 0)} s`);
+
+  if (opts.profile) {
     // One profile per thread; tsx's loader runs in a worker. The main thread's is the largest.
-    const files = fs.existsSync(profDir) ? fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')) : [];
+    const files = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
     files.sort((a, b) => fs.statSync(path.join(profDir, b)).size - fs.statSync(path.join(profDir, a)).size);
     if (files.length === 0) console.log('\nno CPU profile was written');
     else {
@@ -257,7 +142,7 @@ async function main(): Promise<void> {
       printSummary(summarise(kept), 30);
     }
   }
-  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.rmSync(profDir, { recursive: true, force: true });
 }
 
 main().catch((err) => {

@@ -91,3 +91,24 @@ export function generateObjects(count: number, seed: number): StixObject[] {
   }
   return out;
 }
+
+export interface Envelope {
+  /** The POST body, {"objects":[…]}. */
+  body: string;
+  /** Object ids, in envelope order. */
+  ids: string[];
+}
+
+/**
+ * Envelope `index` of a benchmark store: generateObjects(size, seed) with the first eight hex digits
+ * of every UUID (ids and the references between them) set to the envelope index. The PRNG has 32
+ * bits of state, so the streams of two seeds can overlap; the index makes ids unique by
+ * construction, and the result is still a valid version-4 UUID.
+ */
+export function generateEnvelope(index: number, size: number): Envelope {
+  // Small seeds only: the seed also sets the objects' dates (one day per seed).
+  const objects = generateObjects(size, (index % 1000) + 1);
+  const prefix = (index >>> 0).toString(16).padStart(8, '0');
+  const body = JSON.stringify({ objects }).replace(/--[0-9a-f]{8}-/g, `--${prefix}-`);
+  return { body, ids: objects.map((o) => o.id.replace(/--[0-9a-f]{8}-/, `--${prefix}-`)) };
+}
