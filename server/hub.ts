@@ -22,10 +22,10 @@ import { CorrelationEngine, comparisonsOf } from './correlation/engine';
 import { linkEndsOf } from './correlation/loader';
 import { correlationConfigs, loadIcs } from './jobs/config';
 import { Jobs } from './jobs/scheduler';
-import { jobsRouter } from './jobs/routes';
 import { AuditLog } from './taxii/audit';
 import { Releases } from './taxii/release';
-import { adminRouter } from './taxii/admin-routes';
+import { Administration } from './administration/service';
+import { administrationRouter } from './administration/routes';
 import { ExtensionDefinitions } from './taxii/extensions';
 
 export interface HubDeps {
@@ -143,16 +143,6 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     pageSizeMax: config.pageSizeMax,
     publicUrl: config.publicUrl,
   });
-  const admin = adminRouter({
-    groups,
-    releases,
-    tokens,
-    authenticate: authChain,
-    maxContentLength: config.maxContentLength,
-    pageSizeDefault: config.pageSizeDefault,
-    pageSizeMax: config.pageSizeMax,
-  });
-
   const engine = new CorrelationEngine({
     groups,
     configFor: correlationConfigs(config),
@@ -168,10 +158,16 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     schedules: { correlation: config.correlationSchedule, 'status-cleanup': config.statusCleanupSchedule },
     leaseMs: config.jobLeaseSeconds * 1000,
   });
-  const jobsAdmin = jobsRouter({ jobs, groups, authenticate: authChain, audit });
+  const administration = new Administration({ groups, releases, audit, jobs, tokens, pageSizeDefault: config.pageSizeDefault });
+  const admin = administrationRouter({
+    administration,
+    authenticate: authChain,
+    maxContentLength: config.maxContentLength,
+    pageSizeMax: config.pageSizeMax,
+  });
 
   return {
-    routers: [admin, jobsAdmin, router],
+    routers: [admin, router],
     groups,
     service,
     engine,
