@@ -6,7 +6,7 @@
  * re-posting an identical object a no-op.
  */
 import type { Tlp } from '../stix/markings';
-import { formatMicros } from './clock';
+import { formatMicros, reserveMicros } from './clock';
 
 export interface Provenance {
   group: string;
@@ -182,5 +182,31 @@ export async function keysetPage(
     if (batch.length < batchSize) return { docs: out, more: false };
     const last = batch[batch.length - 1]!;
     after = { added: last.meta.added, key: last._id };
+  }
+}
+
+/**
+ * The write path of `ObjectsRepository.add()`, the same on every backend: drafts repeating a key
+ * are stored once, date_added values are reserved for the batch (unique and increasing in this
+ * process), keyset readers stay behind the write while it is in flight, and `insert` (the
+ * backend's unordered bulk insert) says which keys were already stored.
+ */
+export async function addDrafts(
+  horizon: WriteHorizon,
+  drafts: ObjectDraft[],
+  insert: (docs: ObjectDoc[]) => Promise<Set<string>>,
+): Promise<{ docs: ObjectDoc[]; existing: Set<string> }> {
+  const seen = new Set<string>();
+  const unique = drafts.filter((d) => {
+    const k = draftKey(d);
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+  let micros = reserveMicros(unique.length);
+  const done = horizon.begin(formatMicros(micros));
+  try {
+    const docs = unique.map((d) => newObjectDoc(d, formatMicros(micros++)));
+    return { docs, existing: await insert(docs) };
+  } finally {
+    done();
   }
 }

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../server/paths';
+import { processAlive } from '../../server/storage/postgres/embedded';
 
 const run = promisify(execFile);
 
@@ -20,14 +21,6 @@ const MARKERS = path.join(VENV_DIR, '.puente-installed');
 /** A lock older than this is taken to be left by a killed run (a cold install takes about a minute). */
 const STALE_LOCK_MS = 10 * 60_000;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function withLock<T>(fn: () => Promise<T>, waitMs = 15 * 60_000): Promise<T> {
   fs.mkdirSync(path.dirname(LOCK), { recursive: true });
@@ -48,7 +41,7 @@ async function withLock<T>(fn: () => Promise<T>, waitMs = 15 * 60_000): Promise<
       } catch {
         continue; // released between our attempts
       }
-      if ((holder && !alive(holder)) || age > STALE_LOCK_MS) {
+      if ((holder && !processAlive(holder)) || age > STALE_LOCK_MS) {
         fs.rmSync(LOCK, { force: true });
         continue;
       }

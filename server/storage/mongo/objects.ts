@@ -12,10 +12,9 @@
  *   links          { meta.links }                 correlation: relationships/sightings touching ids
  */
 import type { Collection, Db, Filter } from 'mongodb';
-import { reserveMicros, formatMicros } from '../clock';
 import type { AddResult, ObjectsRepository } from '../contract';
 import {
-  draftKey, keepVersions, keysetPage, latestVersions, newObjectDoc, WriteHorizon,
+  addDrafts, keepVersions, keysetPage, latestVersions, WriteHorizon,
   type ObjectDoc, type ObjectDraft, type ObjectQuery, type Page, type Viewer,
 } from '../objects';
 import { ensureIndexes } from './indexes';
@@ -59,19 +58,7 @@ export class MongoObjects implements ObjectsRepository {
   }
 
   async add(drafts: ObjectDraft[]): Promise<AddResult> {
-    const seen = new Set<string>();
-    const unique = drafts.filter((d) => {
-      const k = draftKey(d);
-      return seen.has(k) ? false : (seen.add(k), true);
-    });
-    let micros = reserveMicros(unique.length);
-    const done = this.horizon.begin(formatMicros(micros));
-    try {
-      const docs = unique.map((d) => newObjectDoc(d, formatMicros(micros++)));
-      return { docs, existing: await this.insert(docs) };
-    } finally {
-      done();
-    }
+    return addDrafts(this.horizon, drafts, (docs) => this.insert(docs));
   }
 
   private async insert(docs: ObjectDoc[]): Promise<Set<string>> {

@@ -133,7 +133,8 @@ function serverPids(clusterDir: string): number[] {
   }).map(Number);
 }
 
-function alive(pid: number): boolean {
+/** Is there a process with this pid (EPERM: there is, someone else's)? */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -265,7 +266,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       // (containers recycle low pids), which postgres would take for a live server; a dead pid
       // postgres clears itself, after checking that no orphan still uses the old shared memory.
       fs.rmSync(path.join(runDir, `${SOCKET}.lock`), { force: true });
-      if (alive(parseInt(fs.readFileSync(lock, 'utf8'), 10))) fs.rmSync(lock);
+      if (processAlive(parseInt(fs.readFileSync(lock, 'utf8'), 10))) fs.rmSync(lock);
     }
     // Ownership is lost when the folder was copied or the postgres account was made anew.
     if (who && fs.statSync(clusterDir).uid !== who.uid) spawnSync('chown', ['-R', `${who.uid}:${who.gid}`, clusterDir]);

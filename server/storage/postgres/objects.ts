@@ -10,10 +10,9 @@
  *   keys_gin       GIN (keys)               correlation: reports of observable keys
  *   links_gin      GIN (links)              correlation: relationships/sightings touching ids
  */
-import { formatMicros, reserveMicros } from '../clock';
 import type { AddResult, ObjectsRepository } from '../contract';
 import {
-  draftKey, keepVersions, keysetPage, latestVersions, newObjectDoc, WriteHorizon,
+  addDrafts, keepVersions, keysetPage, latestVersions, WriteHorizon,
   type ObjectDoc, type ObjectDraft, type ObjectQuery, type Page, type Viewer,
 } from '../objects';
 import { insertStatement, OBJECT_COLUMNS, rowToDoc, type ObjectRow } from './object-rows';
@@ -68,21 +67,12 @@ export class PostgresObjects implements ObjectsRepository {
   }
 
   async add(drafts: ObjectDraft[]): Promise<AddResult> {
-    const seen = new Set<string>();
-    const unique = drafts.filter((d) => {
-      const k = draftKey(d);
-      return seen.has(k) ? false : (seen.add(k), true);
-    });
-    let micros = reserveMicros(unique.length);
-    const done = this.horizon.begin(formatMicros(micros));
-    try {
-      const docs = unique.map((d) => newObjectDoc(d, formatMicros(micros++)));
+    return addDrafts(this.horizon, drafts, async (docs) => {
       const inserted = await this.insert(docs);
-      return { docs, existing: new Set(docs.map((d) => d._id).filter((k) => !inserted.has(k))) };
-    } finally {
-      done();
-    }
+      return new Set(docs.map((d) => d._id).filter((k) => !inserted.has(k)));
+    });
   }
+
 
   /** Keys actually inserted; a key already stored is skipped by ON CONFLICT (an identical re-post). */
   private async insert(docs: ObjectDoc[]): Promise<Set<string>> {
