@@ -96,15 +96,30 @@ export function versionPartOf(doc: ObjectDoc): string {
   return doc._id.slice(doc._id.lastIndexOf('|') + 1);
 }
 
-/** The stored document for a draft given its date_added: the one place documents are built. */
+/**
+ * The stored document for a draft given its date_added: the one place documents are built.
+ * Fields are set one by one (no object spread: this runs for every object ingested), and absent
+ * optional ones stay absent, so a document equals what either backend reads back.
+ */
 export function newObjectDoc(d: ObjectDraft, added: string): ObjectDoc {
-  const { ver, verRaw, ...rest } = d.meta;
-  return {
-    _id: draftKey(d),
-    col: d.col,
-    raw: d.raw,
-    meta: { ...rest, ver: ver ?? `${added.slice(0, 26)}000Z`, verRaw: verRaw ?? added, added },
-  } as ObjectDoc;
+  const m = d.meta;
+  const meta: ObjectMeta = {
+    id: m.id,
+    type: m.type,
+    sv: m.sv,
+    ver: m.ver ?? `${added.slice(0, 26)}000Z`,
+    verRaw: m.verRaw ?? added,
+    added,
+    sub: m.sub,
+    org: m.org,
+    tlp: m.tlp,
+    readers: m.readers,
+    restricted: m.restricted,
+  };
+  if (m.origin !== undefined) meta.origin = m.origin;
+  if (m.keys !== undefined) meta.keys = m.keys;
+  if (m.links !== undefined) meta.links = m.links;
+  return { _id: draftKey(d), col: d.col, raw: d.raw, meta };
 }
 
 /**
