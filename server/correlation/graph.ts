@@ -124,3 +124,13 @@ export class Graph {
     return this.byId.size;
   }
 }
+
+/** Link ends of a relationship or sighting: stored in meta.links at ingestion, followed by preload.ts. */
+export function linkEndsOf(stix: Record<string, unknown>): string[] {
+  if (stix.type === 'relationship') return [stix.source_ref, stix.target_ref].filter((x): x is string => typeof x === 'string');
+  if (stix.type === 'sighting') {
+    const w = Array.isArray(stix.where_sighted_refs) ? stix.where_sighted_refs : [];
+    return [stix.sighting_of_ref, ...w].filter((x): x is string => typeof x === 'string');
+  }
+  return [];
+}

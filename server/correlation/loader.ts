@@ -29,15 +29,8 @@ export interface LoaderDeps {
   phases?: PhaseTimer;
 }
 
-/** Link ends as stored in meta.links (and as preload.ts follows them). */
-export function linkEndsOf(stix: Record<string, unknown>): string[] {
-  if (stix.type === 'relationship') return [stix.source_ref, stix.target_ref].filter((x): x is string => typeof x === 'string');
-  if (stix.type === 'sighting') {
-    const w = Array.isArray(stix.where_sighted_refs) ? stix.where_sighted_refs : [];
-    return [stix.sighting_of_ref, ...w].filter((x): x is string => typeof x === 'string');
-  }
-  return [];
-}
+/** Link ends as stored in meta.links (defined beside the graph that follows them). */
+export { linkEndsOf } from './graph';
 
 export function toStored(doc: ObjectDoc, group: string): StoredObject {
   const m = doc.meta;

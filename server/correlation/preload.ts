@@ -15,7 +15,7 @@
  */
 import type { IcsTechniques } from './attack-ics';
 import type { GroupCorrelationConfig } from './config';
-import { Graph, refsOf } from './graph';
+import { Graph, linkEndsOf, refsOf } from './graph';
 import { observableKeysOf } from './observables';
 import type { PhaseTimes } from './phases';
 import type { ComparisonsOf, ExternalObservation, RuleInput, StoredObject } from './types';
@@ -37,13 +37,6 @@ export function referencedIds(newObjects: readonly StoredObject[]): string[] {
   for (const o of newObjects) for (const r of refsOf(o.stix)) ids.add(r);
   for (const o of newObjects) ids.delete(o.stix.id);
   return [...ids].sort();
-}
-
-function linkEnds(o: StoredObject): string[] {
-  const s = o.stix;
-  if (s.type === 'relationship') return [String(s.source_ref), String(s.target_ref)];
-  if (s.type === 'sighting') return [String(s.sighting_of_ref), ...((s.where_sighted_refs as string[] | undefined) ?? [])];
-  return [];
 }
 
 export interface PreloadOptions {
@@ -84,7 +77,7 @@ export async function loadRuleInput(
     const ends: string[] = [];
     for (const l of links) {
       known.set(l.stix.id, l);
-      for (const e of linkEnds(l)) {
+      for (const e of linkEndsOf(l.stix)) {
         if (seen.has(e)) continue;
         seen.add(e);
         ends.push(e);

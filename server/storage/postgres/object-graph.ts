@@ -19,17 +19,14 @@ class PostgresGraphReader implements GraphReader {
   ) {}
 
   /**
-   * `cond` uses $1 for the chunk and $2 for the input collections. A document matching values
-   * of two chunks comes back once.
+   * Runs `sql` once per chunk of the distinct values ($1 the chunk, $2 the input collections,
+   * then `extra`); a document returned for several values or chunks is kept once.
    */
-  private async find(values: string[], cond: string, extra: unknown[] = []): Promise<ObjectDoc[]> {
+  private async find(values: string[], sql: string, extra: unknown[] = []): Promise<ObjectDoc[]> {
     const out: ObjectDoc[] = [];
     const seen = new Set<string>();
     for (const chunk of chunks([...new Set(values)])) {
-      const { rows } = await this.db.query<ObjectRow>(
-        `SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE ${cond} AND col = ANY($2::text[])`,
-        [chunk, this.cols, ...extra],
-      );
+      const { rows } = await this.db.query<ObjectRow>(sql, [chunk, this.cols, ...extra]);
       for (const r of rows) {
         if (seen.has(r.key)) continue;
         seen.add(r.key);
@@ -46,7 +43,7 @@ class PostgresGraphReader implements GraphReader {
 
   /** Index col_id_ver (Index Cond: col = ANY AND id = ANY). */
   byIds(ids: string[]) {
-    return this.find(ids, 'id = ANY($1::text[])');
+    return this.find(ids, `SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE id = ANY($1::text[]) AND col = ANY($2::text[])`);
   }
 
   /**
@@ -54,24 +51,14 @@ class PostgresGraphReader implements GraphReader {
    * over-estimates the matches (20x at 1M rows) and reads the whole table instead (85.7 s for
    * 5,000 ids at 1M rows, against 46 ms as 5,000 probes of links_gin; docs/correlation.md).
    */
-  private async probe(values: string[], column: 'links' | 'keys', extra = '', params: unknown[] = []): Promise<ObjectDoc[]> {
-    const out: ObjectDoc[] = [];
-    const seen = new Set<string>();
-    for (const chunk of chunks([...new Set(values)])) {
-      // The rows come straight from the probes (no second lookup by key); a row matching two
-      // values comes back twice and is kept once.
-      const { rows } = await this.db.query<ObjectRow>(
-        `SELECT o.* FROM unnest($1::text[]) AS v(x) CROSS JOIN LATERAL
-           (SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE ${column} @> ARRAY[v.x] AND col = ANY($2::text[])${extra}) AS o`,
-        [chunk, this.cols, ...params],
-      );
-      for (const r of rows) {
-        if (seen.has(r.key)) continue;
-        seen.add(r.key);
-        out.push(rowToDoc(r));
-      }
-    }
-    return out;
+  private probe(values: string[], column: 'links' | 'keys', extra = '', params: unknown[] = []): Promise<ObjectDoc[]> {
+    // The rows come straight from the probes (no second lookup by key).
+    return this.find(
+      values,
+      `SELECT o.* FROM unnest($1::text[]) AS v(x) CROSS JOIN LATERAL
+         (SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE ${column} @> ARRAY[v.x] AND col = ANY($2::text[])${extra}) AS o`,
+      params,
+    );
   }
 
   /** Index links_gin, one probe per id (Bitmap Index Scan, links @> ARRAY[..]). */
