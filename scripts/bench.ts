@@ -8,9 +8,11 @@
  *                     --concurrency 3 --envelopes 20 --reps 7 --pull-budget 60 --explain --profile]
  *
  * Stores are built once into .cache/bench-data/<backend>/ and kept (--fresh rebuilds them).
- * The hub runs as a child process (node --import tsx server/main.ts), so /proc gives its own CPU
- * and memory; --profile runs it with --cpu-prof and prints where its CPU time went.
+ * The hub runs as a child process, compiled first (npm run build) and started with the node flags
+ * of `npm start` (node … dist/server/main.js), so the figures are the production hub's and /proc
+ * gives its own CPU and memory; --profile runs it with --cpu-prof and prints where its CPU time went.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,6 +100,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const sizes = sizesOf();
   if (opts.fresh) fs.rmSync(dataDir(), { recursive: true, force: true });
+  log('building the hub (npm run build)…');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
   const profDir = fs.mkdtempSync(path.join(os.tmpdir(), 'puente-bench-prof-'));
   const servers = await startServers({
     backend: opts.backend,

@@ -56,7 +56,7 @@ export async function startServers(o: ServerOptions): Promise<Servers> {
     hub = await startLiveHub({
       // No connection string for postgres: the hub starts its embedded server in PUENTE_DATA_DIR.
       database: ferret ? { mongodbUri: ferret.uri } : {},
-      launcher: 'node',
+      launcher: 'dist',
       nodeArgs: o.nodeArgs,
       env: hubEnv(o, ferret ? {} : { PUENTE_DATA_DIR: o.dataDir }),
       startTimeoutMs: 180_000,

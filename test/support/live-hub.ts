@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { REPO_ROOT } from '../../server/paths';
@@ -23,10 +24,12 @@ export interface LiveHubOptions {
   /**
    * 'tsx' runs node_modules/.bin/tsx server/main.ts (a launcher process plus the hub);
    * 'node' runs `node --import tsx server/main.ts`, one process, so its pid is the hub's own
-   * (for /proc/<pid>/status).
+   * (for /proc/<pid>/status);
+   * 'dist' runs the compiled hub with the node flags of package.json's `start` script, as
+   * `npm start` does (one process; dist/ must be built).
    */
-  launcher?: 'tsx' | 'node';
-  /** Node flags for launcher 'node' (e.g. --cpu-prof). */
+  launcher?: 'tsx' | 'node' | 'dist';
+  /** Node flags for launchers 'node' and 'dist' (e.g. --cpu-prof). */
   nodeArgs?: string[];
   startTimeoutMs?: number;
 }
@@ -81,15 +84,27 @@ export async function dropDatabases(db: Pick<StorageSettings, 'mongodbUri' | 'po
   }
 }
 
+/** The arguments after `node` in package.json's `start` script (`exec node <flags> dist/server/main.js`). */
+export function startScriptArgs(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  const at = words.indexOf('node');
+  if (at < 0 || !words.at(-1)!.endsWith('.js')) throw new Error(`package.json start script is not \`node … main.js\`: ${pkg.scripts.start}`);
+  return words.slice(at + 1);
+}
+
 export async function startLiveHub(opts: LiveHubOptions = {}): Promise<LiveHub> {
   const db = opts.database ?? testDatabase(opts.backend);
   const prefix = `l${crypto.randomBytes(5).toString('hex')}`;
   const env = childEnv(db, prefix, opts.env ?? {});
   const main = path.join('server', 'main.ts');
+  const io = { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] as const };
   const child =
     opts.launcher === 'node'
-      ? spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', main], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [main], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', main], io)
+      : opts.launcher === 'dist'
+        ? spawn(process.execPath, [...(opts.nodeArgs ?? []), ...startScriptArgs()], io)
+        : spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [main], io);
   killOnExit.add(child);
 
   const logs: LogLine[] = [];
