@@ -98,13 +98,13 @@ export async function startLiveHub(opts: LiveHubOptions = {}): Promise<LiveHub> 
   const prefix = `l${crypto.randomBytes(5).toString('hex')}`;
   const env = childEnv(db, prefix, opts.env ?? {});
   const main = path.join('server', 'main.ts');
-  const io = { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] as const };
+  const run = (command: string, args: string[]) => spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const child =
     opts.launcher === 'node'
-      ? spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', main], io)
+      ? run(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', main])
       : opts.launcher === 'dist'
-        ? spawn(process.execPath, [...(opts.nodeArgs ?? []), ...startScriptArgs()], io)
-        : spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [main], io);
+        ? run(process.execPath, [...(opts.nodeArgs ?? []), ...startScriptArgs()])
+        : run(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [main]);
   killOnExit.add(child);
 
   const logs: LogLine[] = [];
