@@ -50,8 +50,15 @@ export class NotAcceptable extends DomainError {
   readonly code = 'not_acceptable';
 }
 
+/** A body the hub cannot read: its media type (unsupported_media_type) or its Content-Encoding. */
 export class UnsupportedMediaType extends DomainError {
-  readonly code = 'unsupported_media_type';
+  constructor(
+    message: string,
+    details?: ErrorDetails,
+    readonly code: 'unsupported_media_type' | 'unsupported_content_encoding' = 'unsupported_media_type',
+  ) {
+    super(message, details);
+  }
 }
 
 export class PayloadTooLarge extends DomainError {

@@ -14,6 +14,7 @@ export const ERROR_CATALOGUE = {
   tls_required: { status: 403, title: 'TLS required' },
   not_acceptable: { status: 406, title: 'Not acceptable' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  unsupported_content_encoding: { status: 415, title: 'Unsupported content encoding' },
   rate_limited: { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal_error: { status: 500, title: 'Internal server error' },
@@ -22,6 +23,7 @@ export const ERROR_CATALOGUE = {
   body_too_large: { status: 413, title: 'Request body too large' },
   too_many_objects: { status: 413, title: 'Too many objects' },
   invalid_json: { status: 400, title: 'Invalid JSON' },
+  invalid_content_encoding: { status: 400, title: 'Body does not decode' },
   invalid_envelope: { status: 400, title: 'Invalid envelope' },
   too_deep: { status: 400, title: 'Body nested too deeply' },
   string_too_long: { status: 400, title: 'String too long' },
@@ -64,11 +66,9 @@ export function sendError(
   res.end(JSON.stringify(body));
 }
 
-/** body-parser / raw-body errors that carry a `type` and a status. */
+/** raw-body's error when the client goes away mid-body (readBody passes it through). */
 interface HttpishError {
   type?: string;
-  status?: number;
-  expose?: boolean;
 }
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
@@ -84,9 +84,6 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       return sendError(res, status, err.code, err.message, err.details);
     }
     const httpish = err as HttpishError;
-    if (httpish?.type === 'entity.too.large') {
-      return sendError(res, 413, 'body_too_large', 'The request body is larger than the API root\'s max_content_length.');
-    }
     if (httpish?.type === 'request.aborted') {
       res.destroy();
       return;

@@ -67,6 +67,8 @@ function codesInSource(): { code: string; status?: number; file: string }[] {
     const text = fs.readFileSync(file, 'utf8');
     const rel = path.relative(ROOT, file);
     for (const re of patterns) for (const m of text.matchAll(re)) found.push({ code: m[1]!, file: rel });
+    // A class whose code is one of a union: `readonly code: 'a' | 'b' = 'a'`.
+    for (const m of text.matchAll(/readonly code: ((?:'[a-z_]+'(?: \| )?)+)/g)) for (const c of m[1]!.matchAll(/'([a-z_]+)'/g)) found.push({ code: c[1]!, file: rel });
     for (const m of text.matchAll(/sendError\(\s*res,\s*(\d{3}),\s*'([a-z_]+)'/g)) found.push({ code: m[2]!, status: Number(m[1]), file: rel });
   }
   return found;
