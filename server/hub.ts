@@ -134,7 +134,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
       await audit.record(group, principal, 'objects.deleted', restricted ? { collection, restricted: true } : { collection, id, versions });
     },
   });
-  const authChain = [auth, rateLimit(config.rateLimitPerMinute), audit.tokenUse()];
+  const authChain = [auth, rateLimit(config.rateLimitPerMinute, d.storage.rateLimits), audit.tokenUse()];
 
   const router = taxiiRouter({
     service,

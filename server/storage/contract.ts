@@ -92,6 +92,17 @@ export interface LeaseRepository {
   get(key: string): Promise<LeaseDoc | null>;
 }
 
+/**
+ * Request counters per token and one-minute window, shared by every hub instance on the database
+ * (so a token's limit holds behind a load balancer).
+ */
+export interface RateLimitRepository {
+  /** Counts one request of `key` in `window` (minutes since the epoch); the count so far, this one included. */
+  hit(key: string, window: number): Promise<number>;
+  /** Drops the counters of windows before `window`. */
+  prune(window: number): Promise<void>;
+}
+
 /** Times named phases of a run (the correlation benchmark); storage only calls start/stop. */
 export interface PhaseTimer {
   start(phase: string): () => void;
@@ -152,6 +163,7 @@ export interface Storage {
   readonly backend: Backend;
   readonly registry: GroupRegistry;
   readonly leases: LeaseRepository;
+  readonly rateLimits: RateLimitRepository;
   /** The same leases read against another clock (tests of expiry). */
   leasesAt(now: () => Date): LeaseRepository;
   /** The group's repositories; one handle per group and process (the write horizon lives in it). */

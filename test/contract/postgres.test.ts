@@ -55,7 +55,7 @@ describe('postgres schemas and migrations', () => {
     const p = newPrefix();
     const s = await open(p);
     expect(await versions(s, `${p}-admin`)).toEqual(ADMIN_MIGRATIONS.map((m) => m.version));
-    expect(await tables(s, `${p}-admin`)).toEqual(['groups', 'job_leases', 'schema_migrations']);
+    expect(await tables(s, `${p}-admin`)).toEqual(['groups', 'job_leases', 'rate_limits', 'schema_migrations']);
     await s.group('alpha').ensure();
     await s.group('alpha').ensure();
     expect(await versions(s, `${p}-alpha`)).toEqual(GROUP_MIGRATIONS.map((m) => m.version));

@@ -730,6 +730,30 @@ describe.each(BACKENDS)('storage contract on %s', (backend: Backend) => {
     await repo.release(third!);
   });
 
+  it('counts requests per key and window, one number each, shared by two storages on one database', async () => {
+    const other = await openTestStorage(backend, prefix);
+    let third: Storage | undefined;
+    try {
+      const win = 29_000_000;
+      // 40 concurrent hits from two instances: the numbers 1..40, each once.
+      const counts = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? other : s).rateLimits.hit('token-a', win)));
+      expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(await s.rateLimits.hit('token-b', win)).toBe(1);
+      expect(await other.rateLimits.hit('token-a', win + 1)).toBe(1);
+      expect(await s.rateLimits.hit('token-a', win)).toBe(41);
+      // Pruning drops the windows before the one named from the database (a third instance, with
+      // nothing remembered, starts the pruned window again) and keeps the current one.
+      await other.rateLimits.prune(win + 1);
+      expect(await s.rateLimits.hit('token-a', win + 1)).toBe(2);
+      third = await openTestStorage(backend, prefix);
+      expect(await third.rateLimits.hit('token-a', win)).toBe(1);
+      expect(await third.rateLimits.hit('token-a', win + 1)).toBe(3);
+    } finally {
+      await other.close();
+      await third?.close();
+    }
+  });
+
   it('removes every database of its prefix with dropAll and stays usable', async () => {
     await s.dropAll();
     expect(await s.registry.list()).toEqual([]);

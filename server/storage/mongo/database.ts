@@ -7,12 +7,13 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Db } from 'mongodb';
 import { Unavailable } from '../../errors';
-import type { GroupRegistry, GroupStorage, LeaseRepository, Storage, StorageOptions } from '../contract';
+import type { GroupRegistry, GroupStorage, LeaseRepository, RateLimitRepository, Storage, StorageOptions } from '../contract';
 import { DEFAULT_COLLECTIONS } from '../collections';
 import { MongoAudit } from './audit';
 import { MongoCollections, MongoGroupRegistry } from './collections';
 import { MongoCheckpoints, MongoRuns } from './job-runs';
 import { MongoLeases } from './leases';
+import { MongoRateLimits } from './rate-limits';
 import { MongoObjectGraph } from './object-graph';
 import { MongoObjects, ensureObjectIndexes } from './objects';
 import { MongoStatus } from './status';
@@ -22,6 +23,7 @@ export class MongoStorage implements Storage {
   readonly backend = 'mongodb' as const;
   readonly registry: GroupRegistry;
   readonly leases: LeaseRepository;
+  readonly rateLimits: RateLimitRepository;
   private readonly groups = new Map<string, GroupStorage>();
 
   private constructor(
@@ -30,6 +32,7 @@ export class MongoStorage implements Storage {
   ) {
     this.registry = guarded(new MongoGroupRegistry(this.admin()));
     this.leases = guarded(new MongoLeases(this.admin()));
+    this.rateLimits = guarded(new MongoRateLimits(this.admin()));
   }
 
   static async connect(uri: string, opts: StorageOptions): Promise<MongoStorage> {

@@ -11,6 +11,7 @@ import { PostgresAudit } from './audit';
 import { PostgresCollections, PostgresGroupRegistry } from './collections';
 import { PostgresCheckpoints, PostgresRuns } from './job-runs';
 import { PostgresLeases } from './leases';
+import { PostgresRateLimits } from './rate-limits';
 import { ADMIN_MIGRATIONS, GROUP_MIGRATIONS, migrate } from './migrations';
 import { PostgresObjectGraph } from './object-graph';
 import { PostgresObjects } from './objects';
@@ -24,6 +25,7 @@ export class PostgresStorage implements Storage {
   readonly backend = 'postgres' as const;
   readonly registry: PostgresGroupRegistry;
   readonly leases: PostgresLeases;
+  readonly rateLimits: PostgresRateLimits;
   private readonly groups = new Map<string, GroupStorage>();
   /** Queries of the admin schema (recreated if dropAll removed it). */
   private readonly admin: SchemaSql;
@@ -35,6 +37,7 @@ export class PostgresStorage implements Storage {
     this.admin = new SchemaSql(sql, () => this.migrateAdmin());
     this.registry = new PostgresGroupRegistry(this.admin, this.adminSchema);
     this.leases = new PostgresLeases(this.admin, this.adminSchema);
+    this.rateLimits = new PostgresRateLimits(this.admin, this.adminSchema);
   }
 
   private async migrateAdmin(): Promise<void> {

@@ -140,6 +140,21 @@ export const ADMIN_MIGRATIONS: Migration[] = [
         );`;
     },
   },
+  {
+    // Request counters shared by hub instances. UNLOGGED: no WAL per request; after a crash of
+    // PostgreSQL the table is emptied, which only forgives the current minute.
+    version: 2,
+    sql: (schema) => {
+      const s = ident(schema);
+      return `
+        CREATE UNLOGGED TABLE ${s}.rate_limits (
+          key text COLLATE "C" NOT NULL,
+          win bigint NOT NULL,
+          n integer NOT NULL,
+          PRIMARY KEY (key, win)
+        );`;
+    },
+  },
 ];
 
 /**
