@@ -50,7 +50,11 @@ export async function main(): Promise<void> {
   let opened: OpenedStorage;
   try {
     const started = Date.now();
-    opened = await openStorage(config, (message) => log.info({ message }, 'db.embedded.progress'));
+    opened = await openStorage(
+      config,
+      (message) => log.info({ message }, 'db.embedded.progress'),
+      (event, message) => (event === 'restart-failed' ? log.error({ message }, `db.embedded.${event}`) : log.warn({ message }, `db.embedded.${event}`)),
+    );
     log.info({ backend: opened.description, ms: Date.now() - started }, 'db.opened');
     for (const warning of opened.warnings ?? []) log.warn({ warning }, 'db.earlier_data');
   } catch (err) {

@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../paths';
 import type { Storage } from './contract';
 import { MongoStorage } from './mongo/database';
 import { PostgresStorage } from './postgres/database';
-import { startEmbeddedPostgres } from './postgres/embedded';
+import { startEmbeddedPostgres, type EmbeddedPostgresOptions } from './postgres/embedded';
 
 export interface StorageSettings {
   mongodbUri?: string;
@@ -30,7 +30,11 @@ export interface OpenedStorage {
   close(): Promise<void>;
 }
 
-export async function openStorage(s: StorageSettings, onProgress?: (message: string) => void): Promise<OpenedStorage> {
+export async function openStorage(
+  s: StorageSettings,
+  onProgress?: (message: string) => void,
+  onEmbeddedEvent?: EmbeddedPostgresOptions['onEvent'],
+): Promise<OpenedStorage> {
   const opts = { prefix: s.dbPrefix, readSettleMs: s.readSettleMs };
   if (s.mongodbUri) {
     const storage = await MongoStorage.connect(s.mongodbUri, opts);
@@ -41,7 +45,7 @@ export async function openStorage(s: StorageSettings, onProgress?: (message: str
     return { storage, description: 'postgres (external)', close: () => storage.close() };
   }
   const dataDir = path.resolve(REPO_ROOT, s.dataDir);
-  const embedded = await startEmbeddedPostgres({ dataDir, onProgress });
+  const embedded = await startEmbeddedPostgres({ dataDir, onProgress, onEvent: onEmbeddedEvent });
   try {
     const storage = await PostgresStorage.connect(embedded.url, opts);
     return {

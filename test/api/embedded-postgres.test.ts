@@ -23,8 +23,8 @@ function dataDir(): string {
   return dir;
 }
 
-async function start(dir: string): Promise<EmbeddedPostgres> {
-  const pg = await startEmbeddedPostgres({ dataDir: dir });
+async function start(dir: string, restart = true): Promise<EmbeddedPostgres> {
+  const pg = await startEmbeddedPostgres({ dataDir: dir, restart });
   running.push(pg);
   return pg;
 }
@@ -112,12 +112,32 @@ it('refuses the second of two simultaneous starts on one data folder', async () 
 
 it('starts after a crash of the server and keeps what was committed', async () => {
   const dir = dataDir();
-  const crashed = await start(dir);
+  // The hub went down with it (no restart by the first handle): a new start finds a crash's locks.
+  const crashed = await start(dir, false);
   await query(crashed.url, 'create table kept (id int); insert into kept values (7)');
   process.kill(crashed.pid, 'SIGKILL');
   expect(await noServerIn(dir, 15_000)).toBe(true);
   const pg = await start(dir);
   expect(await query(pg.url, 'select id from kept')).toEqual([{ id: 7 }]);
+});
+
+it('starts the server again itself when it is killed, on the same socket, with what was committed', async () => {
+  const dir = dataDir();
+  const events: string[] = [];
+  const pg = await startEmbeddedPostgres({ dataDir: dir, onEvent: (e) => events.push(e) });
+  running.push(pg);
+  await query(pg.url, 'create table kept (id int); insert into kept values (7)');
+  const first = pg.pid;
+  process.kill(first, 'SIGKILL');
+  const deadline = Date.now() + 30_000;
+  while (!(events.includes('restarted') && alive(pg.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(events.slice(0, 1)).toEqual(['exited']);
+  expect(events).toContain('restarted');
+  expect(pg.pid).not.toBe(first);
+  // The same connection string works again: a pool reconnects by itself.
+  expect(await query(pg.url, 'select id from kept')).toEqual([{ id: 7 }]);
+  await pg.stop();
+  expect(await noServerIn(dir, 15_000)).toBe(true);
 });
 
 it('starts over a stale postmaster.pid whose pid now belongs to another process', async () => {

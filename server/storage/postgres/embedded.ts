@@ -15,8 +15,8 @@ export interface EmbeddedPostgres {
   socketDir: string;
   database: string;
   user: string;
-  /** The postmaster's pid. */
-  pid: number;
+  /** The postmaster's pid (the current one: it changes when the server was started again). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -24,6 +24,10 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   /** Progress messages for a person. */
   onProgress?: (message: string) => void;
+  /** Start the server again when it exits unexpectedly (default true). */
+  restart?: boolean;
+  /** The server exited, came back, or failed to come back (for the hub's log, at warn/error). */
+  onEvent?: (event: 'exited' | 'restarted' | 'restart-failed', message: string) => void;
 }
 
 export class EmbeddedPostgresUnavailable extends Error {}
@@ -208,18 +212,16 @@ function waitReady(child: ChildProcess, clusterDir: string, stderr: () => string
   });
 }
 
-function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> {
+function stopper(child: ChildProcess): () => Promise<void> {
   // 'close', not 'exit': the logging collector, which holds stderr, has gone too.
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const onHubExit = () => {
     child.kill('SIGINT');
-    cleanup();
   };
   process.once('exit', onHubExit);
   void closed.then(() => {
     process.removeListener('exit', onHubExit);
     child.stdin?.destroy(); // the watcher goes too
-    cleanup();
   });
   const closesWithin = (ms: number) =>
     new Promise<boolean>((resolve) => {
@@ -239,7 +241,16 @@ function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> 
   };
 }
 
-export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+/** One postmaster, started on `socketDir`. */
+interface Running {
+  pid: number;
+  /** Resolves when the postmaster and its logger have gone. */
+  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+/** Checks the cluster (creating it on first use) and starts a postmaster on it. */
+async function launch(opts: EmbeddedPostgresOptions, socketDir: string): Promise<Running> {
   const bins = findBinaries();
   const major = majorVersion(bins.postgres);
   const who = account();
@@ -278,14 +289,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     initCluster(bins, clusterDir, who);
   }
 
-  const temporary = Buffer.byteLength(path.join(runDir, SOCKET)) > MAX_SOCKET_PATH;
-  const socketDir = temporary ? fs.mkdtempSync(path.join(os.tmpdir(), 'puente-pg-')) : runDir;
   privateDir(socketDir, who);
   if (who) checkTraversable(socketDir, who);
-  const cleanup = () => {
-    if (temporary) fs.rmSync(socketDir, { recursive: true, force: true });
-  };
-
   opts.onProgress?.(`starting PostgreSQL ${major} on ${socketDir}…`);
   const child = spawn('sh', ['-c', GUARD, 'puente-postgres', bins.postgres, ...serverArgs(clusterDir, socketDir)], {
     stdio: ['pipe', 'ignore', 'pipe'],
@@ -303,16 +308,77 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     await waitReady(child, clusterDir, () => stderr);
   } catch (err) {
     child.stdin?.destroy();
+    throw err;
+  }
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  return { pid: child.pid!, closed, stop: stopper(child) };
+}
+
+const RESTART_DELAYS_MS = [250, 500, 1000, 2000, 5000];
+
+/**
+ * Starts the embedded server and keeps it running: when the postmaster exits while the hub still
+ * wants it (killed, out of memory, a crash), it is started again on the same socket, after 0.25 s
+ * and then up to every 5 s until it is back. Meanwhile requests answer 503 and the pool
+ * reconnects by itself once the socket answers again; committed data survives (fsync on, crash
+ * recovery at the restart).
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const dataDir = path.resolve(opts.dataDir);
+  const runDir = path.join(dataDir, 'postgres-run');
+  const temporary = Buffer.byteLength(path.join(runDir, SOCKET)) > MAX_SOCKET_PATH;
+  fs.mkdirSync(dataDir, { recursive: true });
+  const socketDir = temporary ? fs.mkdtempSync(path.join(os.tmpdir(), 'puente-pg-')) : runDir;
+  const cleanup = () => {
+    if (temporary) fs.rmSync(socketDir, { recursive: true, force: true });
+  };
+  let current: Running;
+  try {
+    current = await launch(opts, socketDir);
+  } catch (err) {
     cleanup();
     throw err;
   }
+  process.once('exit', cleanup);
+  let stopping = false;
+  let restarting: Promise<void> | undefined;
+  const watch = (run: Running) => {
+    void run.closed.then(({ code, signal }) => {
+      if (stopping) return;
+      opts.onEvent?.('exited', `the embedded PostgreSQL (pid ${run.pid}) exited (${signal ?? `code ${code}`}); starting it again`);
+      restarting = (async () => {
+        for (let attempt = 0; !stopping; attempt++) {
+          await new Promise((r) => setTimeout(r, RESTART_DELAYS_MS[Math.min(attempt, RESTART_DELAYS_MS.length - 1)]));
+          if (stopping) return;
+          try {
+            current = await launch(opts, socketDir);
+            opts.onEvent?.('restarted', `the embedded PostgreSQL is back (pid ${current.pid}) after ${attempt + 1} attempt(s)`);
+            if (stopping) await current.stop();
+            else watch(current);
+            return;
+          } catch (err) {
+            opts.onEvent?.('restart-failed', `the embedded PostgreSQL did not start again: ${(err as Error).message}`);
+          }
+        }
+      })();
+    });
+  };
+  if (opts.restart !== false) watch(current);
   return {
     kind: 'postgres',
     url: `postgresql://${USER}@/${USER}?host=${encodeURIComponent(socketDir)}&port=${PORT}`,
     socketDir,
     database: USER,
     user: USER,
-    pid: child.pid!,
-    stop: stopper(child, cleanup),
+    get pid() {
+      return current.pid;
+    },
+    stop: async () => {
+      stopping = true;
+      await restarting;
+      await current.stop();
+      process.removeListener('exit', cleanup);
+      cleanup();
+    },
   };
 }
