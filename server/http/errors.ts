@@ -3,7 +3,7 @@
  * `error_id` is the request id, so a CERT can quote it and an operator can find the log line.
  */
 import type { ErrorRequestHandler, Response } from 'express';
-import { DomainError, TooManyRequests, Unauthenticated } from '../errors';
+import { DomainError, TooManyRequests, Unauthenticated, Unavailable } from '../errors';
 import type { Logger } from '../logger';
 import { TAXII_MEDIA_TYPE } from './media';
 
@@ -36,6 +36,9 @@ export const ERROR_CATALOGUE = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Retry-After on a 503: about the embedded database's restart (0.25 s and up) plus the pool's reconnect. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 /** The catalogue is the only map from an error to its status: by its code, nothing else. */
 export function statusOf(err: DomainError): number | undefined {
@@ -81,6 +84,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (err instanceof DomainError && status !== undefined) {
       if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', 'Bearer realm="puente"');
       if (err instanceof TooManyRequests) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof Unavailable) res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
       return sendError(res, status, err.code, err.message, err.details);
     }
     const httpish = err as HttpishError;

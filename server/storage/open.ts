@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../paths';
 import type { Storage } from './contract';
 import { MongoStorage } from './mongo/database';
 import { PostgresStorage } from './postgres/database';
-import { startEmbeddedPostgres, type EmbeddedPostgresOptions } from './postgres/embedded';
+import { EmbeddedPostgresUnavailable, startEmbeddedPostgres, type EmbeddedPostgresOptions } from './postgres/embedded';
 
 export interface StorageSettings {
   mongodbUri?: string;
@@ -45,7 +45,12 @@ export async function openStorage(
     return { storage, description: 'postgres (external)', close: () => storage.close() };
   }
   const dataDir = path.resolve(REPO_ROOT, s.dataDir);
-  const embedded = await startEmbeddedPostgres({ dataDir, onProgress, onEvent: onEmbeddedEvent });
+  let embedded;
+  try {
+    embedded = await startEmbeddedPostgres({ dataDir, onProgress, onEvent: onEmbeddedEvent });
+  } catch (err) {
+    throw dataDirError(err, dataDir);
+  }
   try {
     const storage = await PostgresStorage.connect(embedded.url, opts);
     return {
@@ -61,6 +66,29 @@ export async function openStorage(
     await embedded.stop();
     throw err;
   }
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  ENOENT: 'a folder on the path is missing and cannot be made',
+  EEXIST: 'a file is in the way',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENAMETOOLONG: 'the path is too long',
+  ELOOP: 'too many symbolic links',
+};
+
+/** A file-system failure under the data folder, as one line naming the setting and the path. */
+function dataDirError(err: unknown, dataDir: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  // initdb or postgres refused (no space, a corrupt file): their own words, with where.
+  if (err instanceof EmbeddedPostgresUnavailable) return new EmbeddedPostgresUnavailable(`the embedded PostgreSQL in PUENTE_DATA_DIR=${dataDir}: ${err.message}`);
+  const reason = e?.code ? FS_REASONS[e.code] : undefined;
+  if (!reason) return err;
+  return new EmbeddedPostgresUnavailable(`PUENTE_DATA_DIR=${dataDir} cannot be used: ${reason} (${e.code} on ${e.path ?? dataDir}).`);
 }
 
 /** Data folders of the FerretDB default of earlier versions, not read by this one until migrated. */
