@@ -18,7 +18,7 @@ module.exports = {
       ...common,
       displayName: 'integration',
       rootDir: __dirname,
-      roots: ['<rootDir>/test/api', '<rootDir>/test/contract', '<rootDir>/test/interop'],
+      roots: ['<rootDir>/test/api', '<rootDir>/test/contract', '<rootDir>/test/interop', '<rootDir>/test/faults'],
       testMatch: ['**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

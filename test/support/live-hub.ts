@@ -26,9 +26,12 @@ export interface LiveHubOptions {
    * 'node' runs `node --import tsx server/main.ts`, one process, so its pid is the hub's own
    * (for /proc/<pid>/status);
    * 'dist' runs the compiled hub with the node flags of package.json's `start` script, as
-   * `npm start` does (one process; dist/ must be built).
+   * `npm start` does (one process; dist/ must be built);
+   * 'npm' runs `npm start` itself (pid is npm's; dist/ must be built).
    */
-  launcher?: 'tsx' | 'node' | 'dist';
+  launcher?: 'tsx' | 'node' | 'dist' | 'npm';
+  /** The database name prefix (default: a random one); the same prefix reopens a hub's data. */
+  prefix?: string;
   /** Node flags for launchers 'node' and 'dist' (e.g. --cpu-prof). */
   nodeArgs?: string[];
   startTimeoutMs?: number;
@@ -48,6 +51,8 @@ export interface LiveHub {
   /** Parsed pino lines so far (the last 5,000). */
   logs(): LogLine[];
   stderr(): string;
+  /** Sends `signal` and resolves when the process has exited (no drop of databases). */
+  kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, wait for exit, drop this hub's databases. Resolves with the exit code (0 = clean shutdown). */
   stop(opts?: { keepDatabases?: boolean; timeoutMs?: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -95,7 +100,7 @@ export function startScriptArgs(): string[] {
 
 export async function startLiveHub(opts: LiveHubOptions = {}): Promise<LiveHub> {
   const db = opts.database ?? testDatabase(opts.backend);
-  const prefix = `l${crypto.randomBytes(5).toString('hex')}`;
+  const prefix = opts.prefix ?? `l${crypto.randomBytes(5).toString('hex')}`;
   const env = childEnv(db, prefix, opts.env ?? {});
   const main = path.join('server', 'main.ts');
   const run = (command: string, args: string[]) => spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -104,7 +109,9 @@ export async function startLiveHub(opts: LiveHubOptions = {}): Promise<LiveHub> 
       ? run(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', main])
       : opts.launcher === 'dist'
         ? run(process.execPath, [...(opts.nodeArgs ?? []), ...startScriptArgs()])
-        : run(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [main]);
+        : opts.launcher === 'npm'
+          ? run('npm', ['start', '--silent'])
+          : run(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [main]);
   killOnExit.add(child);
 
   const logs: LogLine[] = [];
@@ -151,6 +158,10 @@ export async function startLiveHub(opts: LiveHubOptions = {}): Promise<LiveHub> 
     prefix,
     logs: () => [...logs],
     stderr: () => stderr,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
     stop: async ({ keepDatabases = false, timeoutMs = 20_000 } = {}) => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
