@@ -3,6 +3,6 @@
 # with the project's tsx when there is no build yet (development).
 DIR="$(dirname "$(readlink -f "$0")")"
 if [ -f "$DIR/../dist/scripts/puente.js" ]; then
-  exec node --enable-source-maps "$DIR/../dist/scripts/puente.js" "$@"
+  exec node --max-semi-space-size=64 --enable-source-maps "$DIR/../dist/scripts/puente.js" "$@"
 fi
 exec "$DIR/../node_modules/.bin/tsx" "$DIR/puente.ts" "$@"

@@ -12,6 +12,13 @@ program.addCommand(adminProgram());
 program.addCommand(dbProgram());
 program.addCommand(keysProgram());
 program.addCommand(tokensProgram());
+program
+  .command('serve')
+  .description('run the hub, as `npm start` does (settings from PUENTE_* in the environment); SIGTERM or SIGINT stops it gracefully')
+  .action(async () => {
+    const { main } = await import('../server/main');
+    await main();
+  });
 
 usageExitCodes(program)
   .parseAsync(process.argv)

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
@@ -23,6 +23,9 @@ function checkTransport(config: Config): void {
       'listen on loopback, or name your TLS-terminating proxy in PUENTE_TRUST_PROXY.',
   );
 }
+
+/** How long after SIGTERM requests arriving on open keep-alive connections are still served. */
+const SHUTDOWN_DRAIN_MS = 1000;
 
 export async function main(): Promise<void> {
   let config: Config;
@@ -97,14 +100,19 @@ export async function main(): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info({ signal }, 'server.stopping');
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    // The listener closes now (new connections are refused), but not the idle keep-alive
+    // connections: http.Server.close() would close them too, and reset a request already on its
+    // way over one. For SHUTDOWN_DRAIN_MS what arrives on them is served (every answer now says
+    // Connection: close, so the client's next request opens a new connection and is refused).
+    const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+    const drained = setTimeout(() => server.closeIdleConnections(), SHUTDOWN_DRAIN_MS);
     const force = setTimeout(() => {
       log.warn('server.stop_timeout');
       server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     await closed;
     clearTimeout(force);
+    clearTimeout(drained);
     await hub.stop();
     await opened.close();
     log.info('server.stopped');

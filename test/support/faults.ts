@@ -17,7 +17,7 @@ export function ensureBuilt(): void {
   const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0;
   const newest = (dir: string): number =>
     Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs)));
-  if (newest(path.join(REPO_ROOT, 'server')) > built) execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (Math.max(newest(path.join(REPO_ROOT, 'server')), newest(path.join(REPO_ROOT, 'scripts'))) > built) execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
 
 export function tempDataDir(): string {
@@ -86,6 +86,8 @@ export function newEnvelope(size: number): { body: string; ids: string[] } {
 }
 
 export interface Posted {
+  /** Date.now() when the request was sent. */
+  started: number;
   ids: string[];
   body: string;
   answer: Answer | Failure;
@@ -102,8 +104,9 @@ export function posters(base: string, clients: number, size: number) {
   const loops = Array.from({ length: clients }, async () => {
     while (running) {
       const e = newEnvelope(size);
+      const started = Date.now();
       const answer = await call(url, { method: 'POST', body: e.body, headers: { 'Content-Type': TAXII } });
-      posted.push({ ...e, answer });
+      posted.push({ ...e, started, answer });
       if (!isAnswer(answer)) await new Promise((r) => setTimeout(r, 50)); // the hub is gone: do not spin
     }
   });

@@ -27,9 +27,10 @@ export interface LiveHubOptions {
    * (for /proc/<pid>/status);
    * 'dist' runs the compiled hub with the node flags of package.json's `start` script, as
    * `npm start` does (one process; dist/ must be built);
-   * 'npm' runs `npm start` itself (pid is npm's; dist/ must be built).
+   * 'npm' runs `npm start` itself (pid is npm's; dist/ must be built);
+   * 'cli' runs `scripts/puente.sh serve` (`npx puente serve`; exec's node on dist/).
    */
-  launcher?: 'tsx' | 'node' | 'dist' | 'npm';
+  launcher?: 'tsx' | 'node' | 'dist' | 'npm' | 'cli';
   /** The database name prefix (default: a random one); the same prefix reopens a hub's data. */
   prefix?: string;
   /** Node flags for launchers 'node' and 'dist' (e.g. --cpu-prof). */
@@ -111,7 +112,9 @@ export async function startLiveHub(opts: LiveHubOptions = {}): Promise<LiveHub> 
         ? run(process.execPath, [...(opts.nodeArgs ?? []), ...startScriptArgs()])
         : opts.launcher === 'npm'
           ? run('npm', ['start', '--silent'])
-          : run(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [main]);
+          : opts.launcher === 'cli'
+            ? run(path.join(REPO_ROOT, 'scripts', 'puente.sh'), ['serve'])
+            : run(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [main]);
   killOnExit.add(child);
 
   const logs: LogLine[] = [];
