@@ -9,6 +9,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { Storage } from './storage/contract';
 import { errorHandler, sendError } from './http/errors';
+import { methodNotAllowed } from './http/methods';
 import { NotFound } from './errors';
 import { isLoopbackPeer } from './names';
 
@@ -86,6 +87,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requireTls(deps.config));
   for (const router of deps.routers ?? []) app.use(router);
+
+  app.use(methodNotAllowed(app));
 
   app.use((req, _res, next) => {
     next(new NotFound(`There is no resource at ${req.path}.`));

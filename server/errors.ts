@@ -46,6 +46,17 @@ export class Forbidden extends DomainError {
   readonly code = 'forbidden';
 }
 
+/** The path exists but does not take this method (RFC 9110 §15.5.6): the answer lists `allowed`. */
+export class MethodNotAllowed extends DomainError {
+  readonly code = 'method_not_allowed';
+  constructor(
+    message: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
 export class NotAcceptable extends DomainError {
   readonly code = 'not_acceptable';
 }

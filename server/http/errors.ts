@@ -3,7 +3,7 @@
  * `error_id` is the request id, so a CERT can quote it and an operator can find the log line.
  */
 import type { ErrorRequestHandler, Response } from 'express';
-import { DomainError, TooManyRequests, Unauthenticated, Unavailable } from '../errors';
+import { DomainError, MethodNotAllowed, TooManyRequests, Unauthenticated, Unavailable } from '../errors';
 import type { Logger } from '../logger';
 import { TAXII_MEDIA_TYPE } from './media';
 
@@ -12,6 +12,7 @@ export const ERROR_CATALOGUE = {
   not_found: { status: 404, title: 'Not found' },
   forbidden: { status: 403, title: 'Forbidden' },
   tls_required: { status: 403, title: 'TLS required' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
   not_acceptable: { status: 406, title: 'Not acceptable' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   unsupported_content_encoding: { status: 415, title: 'Unsupported content encoding' },
@@ -85,6 +86,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', 'Bearer realm="puente"');
       if (err instanceof TooManyRequests) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       if (err instanceof Unavailable) res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
+      if (err instanceof MethodNotAllowed) res.setHeader('Allow', err.allowed.join(', '));
       return sendError(res, status, err.code, err.message, err.details);
     }
     const httpish = err as HttpishError;

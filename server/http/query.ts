@@ -89,7 +89,11 @@ export function parseQuery(query: Record<string, unknown>, allowed: readonly Par
     }
     out.limit = Math.min(Number(raw.limit), pageSizeMax);
   }
-  if (raw.next !== undefined) out.next = raw.next;
+  if (raw.next !== undefined) {
+    // An empty `next` would read as the first page: a client that lost its token must not restart silently.
+    if (raw.next === '') throw new BadRequest('invalid_next', 'next is empty: give the next token of the previous page unchanged, or leave next out.', { parameter: 'next' });
+    out.next = raw.next;
+  }
   if (raw['match[id]'] !== undefined) {
     out.ids = list('match[id]', raw['match[id]']);
     const badId = out.ids.find((id) => !ID.test(id));

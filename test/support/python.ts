@@ -101,10 +101,21 @@ export interface PythonResult {
 
 /** Runs a script with the venv's python; never rejects on a non-zero exit (the caller asserts). */
 export function runPython(script: string, args: string[] = [], opts: { input?: string; timeoutMs?: number } = {}): Promise<PythonResult> {
+  return runVenvPython([path.resolve(REPO_ROOT, script), ...args], opts);
+}
+
+/**
+ * Runs the venv's python with these arguments (e.g. `-m schemathesis.cli …`), in `cwd` (default
+ * the repository root) with `env` added; never rejects on a non-zero exit.
+ */
+export function runVenvPython(
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {},
+): Promise<PythonResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(VENV_PYTHON, [path.resolve(REPO_ROOT, script), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+    const child = spawn(VENV_PYTHON, args, {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

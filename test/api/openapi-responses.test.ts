@@ -2,6 +2,8 @@
  * openapi.yaml is true to the hub: real requests through the real stack into the real database,
  * each answer (status, headers, Content-Type, body) validated against the document. An answer
  * the document does not describe fails the test, and every operation must be exercised.
+ * The document's own rules (and the helper that reads it) are in openapi-spec.test.ts; generated
+ * requests against a live hub in test/interop/schemathesis.test.ts.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,27 +84,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('openapi.yaml helper', () => {
-  it('finds the literal /taxii2/ before the /{api_root}/ template', () => {
-    expect(api.find('GET', '/taxii2/')?.template).toBe('/taxii2/');
-    expect(api.find('GET', '/eu/')?.template).toBe('/{api_root}/');
-    expect(api.find('GET', `/eu/collections/c/objects/${stixId('indicator')}/versions/?limit=1`)?.template).toBe(
-      '/{api_root}/collections/{collection_id}/objects/{object_id}/versions/',
-    );
-    expect(api.find('PUT', '/taxii2/')).toBeUndefined();
-  });
-
-  it('reports a status, header, media type or body the document does not describe', () => {
-    const ok = { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'r1' }, text: '{"status":"up"}' };
-    expect(api.problems(ok, { method: 'GET', path: '/healthz' })).toEqual([]);
-    expect(api.problems({ ...ok, status: 418 }, { method: 'GET', path: '/healthz' })[0]).toMatch(/418 is not declared/);
-    expect(api.problems({ ...ok, headers: { ...ok.headers, 'x-secret': '1' } }, { method: 'GET', path: '/healthz' })[0]).toMatch(/x-secret is not declared/);
-    expect(api.problems({ ...ok, headers: { 'content-type': 'text/html' } }, { method: 'GET', path: '/healthz' }).join()).toMatch(/x-request-id is missing.*text\/html is not declared/);
-    expect(api.problems({ ...ok, text: '{"status":"up","extra":1}' }, { method: 'GET', path: '/healthz' })[0]).toMatch(/additional/);
-    expect(api.problems(ok, { method: 'GET', path: '/nothing/here/at/all/x/y' })[0]).toMatch(/no operation/);
-  });
-});
-
 describe('health endpoints', () => {
   it('describes /healthz, /readyz and /metrics', async () => {
     for (const path of ['/healthz', '/readyz', '/metrics']) {
@@ -118,6 +99,24 @@ describe('health endpoints', () => {
     const res = await request(other.app).get('/readyz');
     expect(res.status).toBe(503);
     api.expectDescribed(res, { method: 'get', path: '/readyz' });
+  });
+});
+
+describe('methods a path does not take', () => {
+  it.each([
+    ['TRACE', '/taxii2/', 'get', 'GET, HEAD'],
+    ['PUT', '/healthz', 'get', 'GET, HEAD'],
+    ['PATCH', '/colombia/collections/c/objects/', 'post', 'GET, HEAD, POST'],
+    ['DELETE', '/colombia/collections/c/objects/indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/versions/', 'get', 'GET, HEAD'],
+  ])('describes the 405 of %s %s, with Allow: its methods', async (method, path, declared, allow) => {
+    const res = await request(t.app)[method.toLowerCase() as 'put'](path).set('Accept', TAXII);
+    expect([res.status, res.headers.allow, json(res).error_code]).toEqual([405, allow, 'method_not_allowed']);
+    api.expectDescribed(res, { method: declared, path });
+  });
+
+  it('answers OPTIONS with the same Allow, as info.description says', async () => {
+    const res = await request(t.app).options('/colombia/collections/c/objects/indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/');
+    expect([res.status, res.headers.allow]).toEqual([200, 'DELETE, GET, HEAD']);
   });
 });
 
