@@ -3,12 +3,10 @@
  * Plain functions over the storage layer, so tests call them directly.
  */
 import { BadRequest, NotFound } from './errors';
-import { groupNameProblem } from './names';
+import { COLLECTION_ALIAS, groupNameProblem } from './names';
 import { collectionId, type CollectionDoc } from './storage/collections';
 import type { Storage } from './storage/contract';
 import { TrustGroups } from './storage/trust-groups';
-
-const ALIAS = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export async function createGroup(storage: Storage, name: string, title?: string, description?: string): Promise<void> {
   const problem = groupNameProblem(name);
@@ -22,7 +20,7 @@ export async function createCollection(
   spec: { alias: string; title: string; description?: string; readOnly?: boolean },
 ): Promise<CollectionDoc> {
   if (!(await new TrustGroups(storage, 0).get(group))) throw new NotFound(`There is no trust group "${group}".`);
-  if (!ALIAS.test(spec.alias)) throw new BadRequest('invalid_request', `"${spec.alias}" is not a valid alias (a-z, 0-9, '-').`);
+  if (!COLLECTION_ALIAS.test(spec.alias)) throw new BadRequest('invalid_request', `"${spec.alias}" is not a valid alias (a-z, 0-9, '-').`);
   return storage.group(group).collections.ensure(group, {
     alias: spec.alias,
     title: spec.title,

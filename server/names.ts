@@ -21,6 +21,9 @@ export function groupNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** Collection aliases (admin CLI, storage): the last part of a collection's stable UUIDv5 name. */
+export const COLLECTION_ALIAS = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 /** STIX 2.1 §2.9 identifier of an identity, lower case (the form Puente compares). */
 export const IDENTITY_ID = /^identity--[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -13,8 +13,10 @@ export interface Lease {
   expiresAt: Date;
 }
 
-export type Outcome = 'running' | 'ok' | 'failed' | 'skipped';
-export type Trigger = 'schedule' | 'api' | 'cli';
+export const OUTCOMES = ['running', 'ok', 'failed', 'skipped'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+export const TRIGGERS = ['schedule', 'api', 'cli'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
 
 export interface RunDoc {
   _id: string;

@@ -5,6 +5,7 @@
  */
 import { BACKENDS, startTestHub, type TestHub } from '../support/hub';
 import { client, type Client } from '../support/taxii';
+import { waitFor } from '../support/wait';
 import { indicator, malware, stixId } from '../support/stix';
 
 describe.each(BACKENDS)('on %s', (backend) => {
@@ -141,12 +142,14 @@ describe.each(BACKENDS)('on %s', (backend) => {
         const sc = client(settled.app);
         const scol = await sc.collectionId('colombia', 'indicators');
         const obj = indicator();
+        const before = Date.now();
         await sc.add('colombia', 'indicators', [obj]);
-        const early = await sc.get(`/colombia/collections/${scol}/objects/?match[id]=${obj.id}`).expect(200);
-        expect(early.body.objects).toBeUndefined();
-        await new Promise((r) => setTimeout(r, 1700));
-        const later = await sc.get(`/colombia/collections/${scol}/objects/?match[id]=${obj.id}`).expect(200);
-        expect(later.body.objects).toHaveLength(1);
+        const read = async () => (await sc.get(`/colombia/collections/${scol}/objects/?match[id]=${obj.id}`).expect(200)).body.objects;
+        expect(await read()).toBeUndefined();
+        let later: unknown[] | undefined;
+        await waitFor(async () => (later = await read()) !== undefined, { intervalMs: 100, message: 'the object to settle' });
+        expect(Date.now() - before).toBeGreaterThanOrEqual(1500);
+        expect(later).toHaveLength(1);
       } finally {
         await settled.close();
       }

@@ -4,6 +4,7 @@
  */
 import { startTestHub, type TestHub } from '../support/hub';
 import { client, type Client } from '../support/taxii';
+import { waitFor } from '../support/wait';
 import { indicator } from '../support/stix';
 import { TokenKit, ORG_CO_CERT, ORG_CO_MIN, ORG_EU_CERT } from '../support/auth';
 import { TLP2_MARKING_IDS } from '../../server/stix/markings';
@@ -161,7 +162,8 @@ describe('admin use cases', () => {
     await createGroup(t.storage, 'ops-test');
     await createGroup(t.storage, 'ops-test');
     const admin = client(t.app, { Authorization: `Bearer ${kit.token(ORG_CO_CERT, { 'ops-test': ['admin'] })}` });
-    await new Promise((r) => setTimeout(r, 1100)); // the hub re-reads the group registry at most once a second
+    // The hub re-reads the group registry on a miss at most once a second: ask until it has.
+    await waitFor(async () => (await admin.get('/ops-test/collections/')).status === 200, { intervalMs: 100, message: 'the new group to be served' });
     const res = await admin.get('/ops-test/collections/').expect(200);
     expect(res.body.collections.map((c: { alias: string }) => c.alias).sort()).toEqual(['alerts', 'incidents', 'indicators', 'released-in']);
   });

@@ -7,6 +7,7 @@ import { startLiveHub } from '../support/live-hub';
 import { indicator } from '../support/stix';
 import { collectionId } from '../../server/storage/collections';
 import { BACKENDS, openTestStorage, TAXII } from '../support/hub';
+import { waitFor } from '../support/wait';
 
 /** Starts a POST and sends half of its body; the rest is sent by `finish()`. */
 function halfPost(url: string, body: string) {
@@ -38,7 +39,8 @@ it.each(BACKENDS)('finishes every request in flight on SIGTERM, then exits 0 (%s
   const inFlight = envelopes.map((e) => halfPost(url, e));
   await new Promise((r) => setTimeout(r, 500));
   const stopped = hub.stop({ keepDatabases: true });
-  await new Promise((r) => setTimeout(r, 300));
+  // The hub logs server.stopping in the same tick as it closes its listener.
+  await waitFor(() => hub.logs().some((l) => l.msg === 'server.stopping'), { message: 'server.stopping' });
   // A new connection after SIGTERM is refused.
   await expect(fetch(`${hub.url}/healthz`)).rejects.toThrow();
   for (const r of inFlight) r.finish();

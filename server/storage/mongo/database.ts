@@ -3,6 +3,8 @@
  * for the hub's own registry and leases (`<prefix>-admin`). Production runs it on a replica set
  * (sharded when one set is not enough); the tests prove it against FerretDB, so it uses only what
  * both support (no transactions, no `$lookup`, no TTL or partial indexes; claims are unique inserts).
+ * mongoose models (models.ts) hold the administrative documents; the raw driver serves objects,
+ * the object graph, audit, status and leases.
  */
 import mongoose, { type Connection } from 'mongoose';
 import type { Db } from 'mongodb';
@@ -30,7 +32,7 @@ export class MongoStorage implements Storage {
     readonly connection: Connection,
     private readonly opts: StorageOptions,
   ) {
-    this.registry = guarded(new MongoGroupRegistry(this.admin()));
+    this.registry = guarded(new MongoGroupRegistry(this.database(this.adminName())));
     this.leases = guarded(new MongoLeases(this.admin()));
     this.rateLimits = guarded(new MongoRateLimits(this.admin()));
   }
@@ -41,38 +43,50 @@ export class MongoStorage implements Storage {
       // Indexes are created explicitly by the repositories (named, see objects.ts).
       autoIndex: false,
       autoCreate: false,
+      // Models fail like the driver when the server is not there, instead of queueing.
+      bufferCommands: false,
     });
     await connection.asPromise();
     return new MongoStorage(connection, opts);
   }
 
+  /** The connection of one database (models bind to it); one per name, cached by mongoose. */
+  private database(name: string): Connection {
+    return this.connection.useDb(name, { useCache: true });
+  }
+
   private db(name: string): Db {
-    return this.connection.useDb(name, { useCache: true }).db!;
+    return this.database(name).db!;
+  }
+
+  private adminName(): string {
+    return `${this.opts.prefix}-admin`;
   }
 
   private admin(): Db {
-    return this.db(`${this.opts.prefix}-admin`);
+    return this.db(this.adminName());
   }
 
   group(name: string): GroupStorage {
     let g = this.groups.get(name);
     if (!g) {
-      const db = this.db(`${this.opts.prefix}-${name}`);
+      const conn = this.database(`${this.opts.prefix}-${name}`);
+      const db = conn.db!;
+      const collections = new MongoCollections(conn);
       g = guarded({
         name,
         ensure: async () => {
           await ensureObjectIndexes(db);
           await MongoStatus.ensureIndexes(db);
-          await MongoRuns.ensureIndexes(db);
-          const collections = new MongoCollections(db);
+          await MongoRuns.ensureIndexes(conn);
           for (const spec of DEFAULT_COLLECTIONS) await collections.ensure(name, spec);
         },
         objects: guarded(new MongoObjects(db, this.opts.readSettleMs)),
-        collections: guarded(new MongoCollections(db)),
+        collections: guarded(collections),
         status: guarded(new MongoStatus(db)),
         audit: guarded(new MongoAudit(db)),
-        runs: guarded(new MongoRuns(db)),
-        checkpoints: guarded(new MongoCheckpoints(db)),
+        runs: guarded(new MongoRuns(conn)),
+        checkpoints: guarded(new MongoCheckpoints(conn)),
         graph: guarded(new MongoObjectGraph(db)),
       });
       this.groups.set(name, g);
