@@ -70,6 +70,7 @@ function crossCheck(c: Record<string, unknown>): void {
     bad('PUENTE_HS256_SECRET', 'PUENTE_ALLOW_HS256 needs a secret of at least 32 characters');
   }
   if (!c.allowHs256 && c.hs256Secret) bad('PUENTE_HS256_SECRET', 'is set but PUENTE_ALLOW_HS256 is off');
+  if (!/^(majority|\d{1,2}|[A-Za-z][A-Za-z0-9_-]{0,63})$/.test(c.mongodbWriteConcern as string)) bad('PUENTE_MONGODB_WRITE_CONCERN', 'use majority, a number of members or a tag set name');
   if (c.mongodbUri && c.postgresUrl) bad('MONGODB_URI/PUENTE_POSTGRES_URL', 'give one database, not both');
   if (!/^[A-Za-z0-9_-]{1,20}$/.test(c.dbPrefix as string)) bad('PUENTE_DB_PREFIX', 'use a-z, 0-9, _ or -, up to 20');
   // The development principal holds every role: never on a reachable address.

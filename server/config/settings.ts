@@ -33,6 +33,13 @@ export const SETTINGS = [
   { key: 'publicUrl', env: 'PUENTE_PUBLIC_URL', type: 'string', describe: 'External base URL (e.g. https://puente.example.org), used in discovery.' },
   // Database
   { key: 'mongodbUri', env: 'MONGODB_URI', type: 'string', describe: 'MongoDB connection string (production backend). Unset: PostgreSQL (PUENTE_POSTGRES_URL or the embedded one).' },
+  {
+    key: 'mongodbWriteConcern',
+    env: 'PUENTE_MONGODB_WRITE_CONCERN',
+    type: 'string',
+    default: 'majority',
+    describe: 'MongoDB write concern `w` of every write the hub acknowledges: majority, a number of members, or a tag set name (over any w= in MONGODB_URI).',
+  },
   { key: 'postgresUrl', env: 'PUENTE_POSTGRES_URL', type: 'string', describe: 'Connection string of an external PostgreSQL (e.g. postgresql://puente@db.example.org/puente). Unset: the embedded PostgreSQL in PUENTE_DATA_DIR.' },
   { key: 'dbPrefix', env: 'PUENTE_DB_PREFIX', type: 'string', default: 'puente', describe: 'Prefix of database (MongoDB) or schema (PostgreSQL) names: <prefix>-admin, <prefix>-<group>.' },
   { key: 'dataDir', env: 'PUENTE_DATA_DIR', type: 'string', default: 'data', describe: 'Folder of the embedded PostgreSQL (<dir>/postgres).' },

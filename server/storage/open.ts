@@ -18,6 +18,8 @@ export interface StorageSettings {
   dataDir: string;
   dbPrefix: string;
   readSettleMs?: number;
+  /** MongoDB `w` (default majority). */
+  mongodbWriteConcern?: string;
 }
 
 export interface OpenedStorage {
@@ -37,7 +39,7 @@ export async function openStorage(
 ): Promise<OpenedStorage> {
   const opts = { prefix: s.dbPrefix, readSettleMs: s.readSettleMs };
   if (s.mongodbUri) {
-    const storage = await MongoStorage.connect(s.mongodbUri, opts);
+    const storage = await MongoStorage.connect(s.mongodbUri, { ...opts, writeConcern: s.mongodbWriteConcern ?? 'majority' });
     return { storage, description: 'mongodb', close: () => storage.close() };
   }
   if (s.postgresUrl) {

@@ -5,7 +5,9 @@
  */
 import crypto from 'node:crypto';
 import type { Storage } from '../../server/storage/contract';
-import { openTestStorage } from '../support/hub';
+import { MongoStorage } from '../../server/storage/mongo/database';
+import { openStorage } from '../../server/storage/open';
+import { openTestStorage, testDatabase } from '../support/hub';
 
 // jest.config's testTimeout is not a project option; FerretDB on a shared 2-core machine is slow.
 jest.setTimeout(180_000);
@@ -52,5 +54,17 @@ describe('mongoose schemas of the MongoDB backend', () => {
     await expect(runs.finish(run, 'exploded' as never, {})).rejects.toThrow(/outcome/);
     await expect(runs.finish(run, 'ok', { alerts: 'many' } as never)).rejects.toThrow(/counts/);
     expect(await runs.list({ limit: 10 })).toStrictEqual([run]);
+  });
+
+  it('acknowledges writes with the configured write concern (default majority), reads from the primary', async () => {
+    const { storage } = await openStorage({ ...testDatabase('mongodb'), dataDir: '', dbPrefix: `w${crypto.randomBytes(4).toString('hex')}`, mongodbWriteConcern: '1' });
+    try {
+      const options = (storage as MongoStorage).connection.getClient().options;
+      expect([options.writeConcern?.w, options.readPreference.mode]).toEqual([1, 'primary']);
+    } finally {
+      await storage.close();
+    }
+    const defaults = (s as MongoStorage).connection.getClient().options;
+    expect(defaults.writeConcern?.w).toBe('majority');
   });
 });

@@ -37,6 +37,7 @@ describe('configuration', () => {
     const extra = needs[env] ?? {};
     const special: Record<string, string> = {
       PUENTE_DB_PREFIX: 'prefix7',
+      PUENTE_MONGODB_WRITE_CONCERN: 'dc-bogota',
       PUENTE_TRUST_GROUPS: 'alpha,beta',
       PUENTE_IDENTITY: 'identity--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
     };
@@ -58,6 +59,8 @@ describe('configuration', () => {
     expect(() => loadConfig({ PUENTE_PORT: 'eighty' })).toThrow(/PUENTE_PORT/);
     expect(() => loadConfig({ PUENTE_MAX_DEPTH: '2' })).toThrow(/PUENTE_MAX_DEPTH.*at least 4/);
     expect(() => loadConfig({ PUENTE_LOG_LEVEL: 'loud' })).toThrow(/PUENTE_LOG_LEVEL/);
+    expect(() => loadConfig({ PUENTE_MONGODB_WRITE_CONCERN: 'w=1; drop' })).toThrow(/PUENTE_MONGODB_WRITE_CONCERN/);
+    expect(loadConfig({}).mongodbWriteConcern).toBe('majority');
     expect(() => loadConfig({ PUENTE_TRUST_GROUPS: 'Colombia!' })).toThrow(/PUENTE_TRUST_GROUPS/);
     expect(() => loadConfig({ PUENTE_TLS_CERT: 'a.pem' })).toThrow(/give both/);
     expect(() => loadConfig({ PUENTE_ALLOW_HS256: 'true', PUENTE_HS256_SECRET: 'short' })).toThrow(/PUENTE_HS256_SECRET/);

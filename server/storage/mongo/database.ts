@@ -7,7 +7,7 @@
  * the object graph, audit, status and leases.
  */
 import mongoose, { type Connection } from 'mongoose';
-import type { Db } from 'mongodb';
+import type { Db, W } from 'mongodb';
 import { Unavailable } from '../../errors';
 import type { GroupRegistry, GroupStorage, LeaseRepository, RateLimitRepository, Storage, StorageOptions } from '../contract';
 import { DEFAULT_COLLECTIONS } from '../collections';
@@ -37,8 +37,16 @@ export class MongoStorage implements Storage {
     this.rateLimits = guarded(new MongoRateLimits(this.admin()));
   }
 
-  static async connect(uri: string, opts: StorageOptions): Promise<MongoStorage> {
+  /**
+   * Writes are acknowledged to a client only once `writeConcern` (default majority) holds, so an
+   * acknowledged object survives the loss of the primary. Reads go to the primary (the driver's
+   * default, not overridden), so a client reads its own acknowledged writes.
+   */
+  static async connect(uri: string, opts: StorageOptions & { writeConcern?: string }): Promise<MongoStorage> {
+    const w = opts.writeConcern ?? 'majority';
     const connection = mongoose.createConnection(uri, {
+      writeConcern: { w: (/^\d+$/.test(w) ? Number(w) : w) as W },
+      readPreference: 'primary',
       serverSelectionTimeoutMS: 10_000,
       // Indexes are created explicitly by the repositories (named, see objects.ts).
       autoIndex: false,
