@@ -45,7 +45,11 @@ export class Jobs {
 
   start(): void {
     for (const job of JOBS) {
-      const task = cron.schedule(this.d.schedules[job], () => this.track(this.runEveryGroup(job)), { name: job, noOverlap: true });
+      const task: ScheduledTask = cron.schedule(
+        this.d.schedules[job],
+        (ctx) => this.track(this.runEveryGroup(job, ctx.date, task.getNextRuns(2).find((d) => d > ctx.date) ?? null)),
+        { name: job, noOverlap: true },
+      );
       this.tasks.push(task);
     }
     this.d.log.info({ schedules: this.d.schedules }, 'jobs.started');
@@ -62,9 +66,20 @@ export class Jobs {
     return p;
   }
 
-  private async runEveryGroup(job: JobName): Promise<void> {
+  /**
+   * One scheduled tick: every instance's cron fires, and each (job, group) of the tick runs in
+   * one of them. The job lease alone would let a second instance run a short job again once the
+   * first has released it, so the tick itself is claimed first: a lease `<job>:<group>:tick` that
+   * lives half the time to the next tick and is never released (the next tick finds it expired).
+   */
+  private async runEveryGroup(job: JobName, tick: Date, next: Date | null): Promise<void> {
+    const ttlMs = next ? Math.max(500, Math.floor((next.getTime() - tick.getTime()) / 2)) : 1000;
     for (const g of await this.d.groups.all()) {
       try {
+        if (!(await this.leases.acquire(`${job}:${g.name}:tick`, ttlMs, this.instance))) {
+          this.d.log.debug({ job, group: g.name, tick }, 'jobs.tick_taken');
+          continue;
+        }
         await this.run(job, g.name, 'schedule');
       } catch (err) {
         this.d.log.error({ job, group: g.name, err }, 'jobs.run_error');
