@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { SourceAuth } from '../storage/feeds';
+import type { SourceAuth, SubscriptionDoc } from '../storage/feeds';
 
 export interface FetchOptions {
   method?: 'GET' | 'POST';
@@ -174,4 +174,15 @@ export async function fetchWithRetry(url: string, o: FetchOptions, p: RetryPolic
     }
   }
   throw new SourceError(`gave up after ${p.attempts} attempts: ${last}`, undefined, true);
+}
+
+/** The subscription's retry settings over the defaults. */
+export function retryPolicy(s: SubscriptionDoc): RetryPolicy {
+  return {
+    ...DEFAULT_RETRY,
+    ...(s.retry?.attempts ? { attempts: s.retry.attempts } : {}),
+    ...(s.retry?.timeoutMs ? { timeoutMs: s.retry.timeoutMs } : {}),
+    ...(s.retry?.baseDelayMs !== undefined ? { baseDelayMs: s.retry.baseDelayMs, maxDelayMs: Math.max(s.retry.baseDelayMs * 16, 1) } : {}),
+    ...(s.retry?.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: s.retry.maxRetryAfterMs } : {}),
+  };
 }

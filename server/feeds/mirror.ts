@@ -8,12 +8,11 @@
  * organisation submitted here, or that a subscription pulled from the partner's host, are not
  * sent back.
  */
-import { SourceError, fetchWithRetry, safeUrl } from './http';
+import { SourceError, fetchWithRetry, retryPolicy, safeUrl } from './http';
 import type { FeedRunDoc, SubscriptionDoc } from '../storage/feeds';
 import type { ObjectDoc } from '../storage/objects';
 import type { GroupStores } from '../storage/trust-groups';
-import type { RunnerDeps } from './runner';
-import { retryPolicy } from './runner';
+import type { RunnerDeps } from './deps';
 
 const TAXII21 = 'application/taxii+json;version=2.1';
 const LEAVES = new Set([null, 'clear', 'green']);

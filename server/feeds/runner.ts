@@ -10,28 +10,15 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Principal } from '../auth/principal';
 import { NotFound } from '../errors';
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
-import type { LeaseRepository } from '../storage/contract';
 import type { FeedCursor, FeedRunDoc, SubscriptionDoc } from '../storage/feeds';
-import type { GroupStores, TrustGroups } from '../storage/trust-groups';
-import type { ServiceDeps } from '../taxii/deps';
+import type { GroupStores } from '../storage/trust-groups';
 import { ingestCounted } from '../taxii/ingest';
-import { DEFAULT_RETRY, safeUrl, type RetryPolicy } from './http';
+import type { RunnerDeps } from './deps';
+import { retryPolicy, safeUrl } from './http';
 import { pushPage } from './mirror';
 import { shapeObject } from './shape';
 import { sourceFor } from './sources';
 
-export interface RunnerDeps {
-  groups: TrustGroups;
-  service: ServiceDeps;
-  leases: LeaseRepository;
-  log: Logger;
-  metrics: Metrics;
-  leaseMs: number;
-  maxObjects: number;
-  instance?: string;
-}
 
 const MAX_INVALID_LISTED = 100;
 const MAX_EMPTY_PAGES = 5;
@@ -45,15 +32,8 @@ function startCursor(s: SubscriptionDoc): FeedCursor {
   return s.start && s.start !== 'everything' ? { addedAfter: s.start } : {};
 }
 
-export function retryPolicy(s: SubscriptionDoc): RetryPolicy {
-  return {
-    ...DEFAULT_RETRY,
-    ...(s.retry?.attempts ? { attempts: s.retry.attempts } : {}),
-    ...(s.retry?.timeoutMs ? { timeoutMs: s.retry.timeoutMs } : {}),
-    ...(s.retry?.baseDelayMs !== undefined ? { baseDelayMs: s.retry.baseDelayMs, maxDelayMs: Math.max(s.retry.baseDelayMs * 16, 1) } : {}),
-    ...(s.retry?.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: s.retry.maxRetryAfterMs } : {}),
-  };
-}
+
+export type { RunnerDeps } from './deps';
 
 export class FeedRunner {
   private readonly instance: string;
