@@ -11,7 +11,7 @@ import { TLP2_MARKING_IDS, type Tlp } from '../stix/markings';
 import type { FeedCursor } from '../storage/feeds';
 import { fetchWithRetry, safeUrl, SourceError } from './http';
 import { indicatorFor } from './observables';
-import type { SourceContext, SourcePage } from './sources';
+import type { SourceContext, SourcePage } from './pages';
 
 const ATTRIBUTE_TYPES: Record<string, string> = {
   'ip-src': 'auto', 'ip-dst': 'auto', domain: 'domain-name', hostname: 'domain-name', url: 'url', link: 'url',

@@ -6,24 +6,13 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { uuidV5 } from '../names';
 import type { FeedCursor, SubscriptionDoc } from '../storage/feeds';
-import { fetchWithRetry, safeUrl, SourceError, type RetryPolicy } from './http';
+import { fetchWithRetry, safeUrl, SourceError } from './http';
 import { mispPage } from './misp';
+import type { SourceContext, SourcePage } from './pages';
+
+export type { SourceContext, SourcePage } from './pages';
+
 import { indicatorFor } from './observables';
-
-export interface SourcePage {
-  objects: unknown[];
-  cursor: FeedCursor;
-  /** No further page now. */
-  done: boolean;
-  /** Something odd the remote did that the run record shows (more without next, an expired next). */
-  note?: string;
-}
-
-export interface SourceContext {
-  sub: SubscriptionDoc;
-  retry: RetryPolicy;
-  onRetry: (why: string) => void;
-}
 
 const TAXII21 = 'application/taxii+json;version=2.1';
 const TAXII20 = 'application/vnd.oasis.taxii+json; version=2.0';
