@@ -27,6 +27,10 @@ import { Releases } from './taxii/release';
 import { Administration } from './administration/service';
 import { administrationRouter } from './administration/routes';
 import { ExtensionDefinitions } from './taxii/extensions';
+import type { ServiceDeps } from './taxii/deps';
+import { FeedRunner } from './feeds/runner';
+import { Feeds } from './feeds/service';
+import { feedsRouter } from './feeds/routes';
 
 export interface HubDeps {
   config: Config;
@@ -43,6 +47,7 @@ export interface Hub {
   service: TaxiiService;
   engine: CorrelationEngine;
   jobs: Jobs;
+  feeds: Feeds;
   startJobs(): void;
   /** Writes buffered token-use audit entries now (tests, shutdown). */
   flushAudit(): Promise<void>;
@@ -101,7 +106,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   const audit = new AuditLog(groups, log);
   const releases = new Releases(groups, audit, log);
 
-  const service = new TaxiiService({
+  const serviceDeps: ServiceDeps = {
     groups,
     validator,
     extensions,
@@ -133,7 +138,8 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     onDeleted: async ({ principal, group, collection, id, versions, restricted }) => {
       await audit.record(group, principal, 'objects.deleted', restricted ? { collection, restricted: true } : { collection, id, versions });
     },
-  });
+  };
+  const service = new TaxiiService(serviceDeps);
   const authChain = [auth, rateLimit(config.rateLimitPerMinute, d.storage.rateLimits), audit.tokenUse()];
 
   const router = taxiiRouter({
@@ -166,15 +172,33 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     pageSizeMax: config.pageSizeMax,
   });
 
+  // Subscriptions store through the same pipeline as a POST (taxii/ingest.ts).
+  const runner = new FeedRunner({
+    groups,
+    service: serviceDeps,
+    leases: d.storage.leases,
+    log,
+    metrics: d.metrics,
+    leaseMs: config.jobLeaseSeconds * 1000,
+    maxObjects: config.maxObjects,
+  });
+  const feeds = new Feeds({ groups, audit, runner, log });
+  const feedsRoutes = feedsRouter({ feeds, authenticate: authChain, maxContentLength: config.maxContentLength, pageSizeMax: config.pageSizeMax });
+
   return {
-    routers: [admin, router],
+    routers: [feedsRoutes, admin, router],
     groups,
     service,
     engine,
     jobs,
-    startJobs: () => jobs.start(),
+    feeds,
+    startJobs: () => {
+      jobs.start();
+      feeds.start();
+    },
     flushAudit: () => audit.flush(),
     stop: async () => {
+      await feeds.stop();
       await jobs.stop();
       await audit.close();
       closeAuth();

@@ -1,5 +1,5 @@
 /** Prometheus metrics. One registry per app, so tests do not share counters. */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -7,6 +7,10 @@ export interface Metrics {
   latency: Histogram<'method' | 'route'>;
   objectsIngested: Counter<'group' | 'outcome'>;
   jobRuns: Counter<'job' | 'outcome'>;
+  feedRuns: Counter<'group' | 'subscription' | 'outcome'>;
+  feedObjects: Counter<'group' | 'subscription' | 'outcome'>;
+  feedConsecutiveFailures: Gauge<'group' | 'subscription'>;
+  feedLastSuccess: Gauge<'group' | 'subscription'>;
 }
 
 export function createMetrics(defaults = true): Metrics {
@@ -37,6 +41,30 @@ export function createMetrics(defaults = true): Metrics {
       name: 'puente_job_runs_total',
       help: 'Scheduled job runs by job and outcome',
       labelNames: ['job', 'outcome'],
+      registers: [registry],
+    }),
+    feedRuns: new Counter({
+      name: 'puente_feed_runs_total',
+      help: 'Subscription runs by trust group, subscription id and outcome',
+      labelNames: ['group', 'subscription', 'outcome'],
+      registers: [registry],
+    }),
+    feedObjects: new Counter({
+      name: 'puente_feed_objects_total',
+      help: 'Objects fetched or pushed by subscriptions, by outcome (new, duplicate, invalid)',
+      labelNames: ['group', 'subscription', 'outcome'],
+      registers: [registry],
+    }),
+    feedConsecutiveFailures: new Gauge({
+      name: 'puente_feed_consecutive_failures',
+      help: 'Failed runs of a subscription since its last success',
+      labelNames: ['group', 'subscription'],
+      registers: [registry],
+    }),
+    feedLastSuccess: new Gauge({
+      name: 'puente_feed_last_success_timestamp_seconds',
+      help: 'End of the last successful run of a subscription (Unix time)',
+      labelNames: ['group', 'subscription'],
       registers: [registry],
     }),
   };

@@ -11,6 +11,7 @@ import type { CollectionDoc, GroupDoc } from './collections';
 import type { ObjectDoc, ObjectDraft, ObjectQuery, Page, Viewer } from './objects';
 import type { StatusDoc } from './status';
 import type { Checkpoint, Lease, LeaseDoc, Outcome, RunDoc, Trigger } from './jobs';
+import type { FeedRunDoc, SubscriptionDoc } from './feeds';
 
 export type { Checkpoint };
 
@@ -140,6 +141,20 @@ export interface ObjectGraph {
   shareableKeyReports(keys: string[], since: string, opts: { excludeCollection: string; notFromGroup: string }): Promise<KeyReport[]>;
 }
 
+/** Subscriptions of one trust group (server/feeds/) and their run history. */
+export interface SubscriptionsRepository {
+  list(): Promise<SubscriptionDoc[]>;
+  get(id: string): Promise<SubscriptionDoc | null>;
+  insert(doc: SubscriptionDoc): Promise<void>;
+  /** Shallow update of top-level fields (cursor, health, enabled); false when absent. */
+  update(id: string, set: Partial<Omit<SubscriptionDoc, '_id'>>): Promise<boolean>;
+  remove(id: string): Promise<boolean>;
+  /** Inserts or replaces a run record (written by the lease holder only). */
+  saveRun(run: FeedRunDoc): Promise<void>;
+  /** Newest first. */
+  runs(subscription: string, limit: number): Promise<FeedRunDoc[]>;
+}
+
 export interface GroupStorage {
   readonly name: string;
   /** Creates the group's database/schema, tables and named indexes if missing (idempotent). */
@@ -151,6 +166,7 @@ export interface GroupStorage {
   readonly runs: RunsRepository;
   readonly checkpoints: CheckpointRepository;
   readonly graph: ObjectGraph;
+  readonly subscriptions: SubscriptionsRepository;
 }
 
 /** The registry of trust groups (the hub's own admin database/schema). */

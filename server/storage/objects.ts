@@ -14,6 +14,13 @@ export interface Provenance {
   organisation: string;
 }
 
+/** Where a subscription fetched an object: its id, the source URL (never its credentials) and when. */
+export interface FeedProvenance {
+  subscription: string;
+  source: string;
+  fetched: string;
+}
+
 export interface ObjectMeta {
   id: string;
   type: string;
@@ -33,6 +40,8 @@ export interface ObjectMeta {
   restricted: boolean;
   /** Set on objects released from another trust group. */
   origin?: Provenance;
+  /** Set on objects pulled by a subscription (server/feeds/). */
+  feed?: FeedProvenance;
   /** Normalised observable keys (correlation), e.g. "ipv4:198.51.100.7". */
   keys?: string[];
   /** Ends of a relationship (source_ref, target_ref) or sighting (sighting_of_ref, where_sighted_refs), for correlation. */
@@ -117,6 +126,7 @@ export function newObjectDoc(d: ObjectDraft, added: string): ObjectDoc {
     restricted: m.restricted,
   };
   if (m.origin !== undefined) meta.origin = m.origin;
+  if (m.feed !== undefined) meta.feed = m.feed;
   if (m.keys !== undefined) meta.keys = m.keys;
   if (m.links !== undefined) meta.links = m.links;
   return { _id: draftKey(d), col: d.col, raw: d.raw, meta };

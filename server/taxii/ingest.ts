@@ -30,6 +30,21 @@ function describeFindings(index: number, v: ObjectVerdict): string {
  * that is acknowledged is stored) and reports each failure with its reason.
  */
 export async function ingest(d: ServiceDeps, p: Principal, g: GroupStores, c: CollectionDoc, body: unknown): Promise<StatusDoc> {
+  return (await ingestCounted(d, p, g, c, body)).status;
+}
+
+/**
+ * The same pipeline with its counts, and server metadata of the caller's (a subscription's
+ * provenance, never from the request) added to every stored object.
+ */
+export async function ingestCounted(
+  d: ServiceDeps,
+  p: Principal,
+  g: GroupStores,
+  c: CollectionDoc,
+  body: unknown,
+  extraMeta?: Pick<ObjectDraft['meta'], 'feed'>,
+): Promise<{ status: StatusDoc; stored: number; duplicates: number }> {
   const name = g.name;
   const colId = c._id;
   const requestTimestamp = dateAdded();
@@ -73,6 +88,7 @@ export async function ingest(d: ServiceDeps, p: Principal, g: GroupStores, c: Co
         readers: vis.readers,
         restricted: vis.readers.length > 0,
         ...d.deriveMeta?.(stix),
+        ...extraMeta,
       },
     };
     const key = draftKey(draft);
@@ -125,7 +141,7 @@ export async function ingest(d: ServiceDeps, p: Principal, g: GroupStores, c: Co
   // All accepted objects, re-posts included: a sharing-policy release that a crash interrupted
   // is completed by re-posting (releases are idempotent).
   if (docs.length && d.onStored) await d.onStored({ principal: p, group: name, collection: c, docs, stored });
-  return status;
+  return { status, stored: stored.length, duplicates: existing.size };
 }
 
 /**

@@ -19,6 +19,7 @@ import { MongoRateLimits } from './rate-limits';
 import { MongoObjectGraph } from './object-graph';
 import { MongoObjects, ensureObjectIndexes } from './objects';
 import { MongoStatus } from './status';
+import { MongoSubscriptions } from './feeds';
 import { guarded } from './errors';
 
 export class MongoStorage implements Storage {
@@ -87,6 +88,7 @@ export class MongoStorage implements Storage {
           await ensureObjectIndexes(db);
           await MongoStatus.ensureIndexes(db);
           await MongoRuns.ensureIndexes(conn);
+          await MongoSubscriptions.ensureIndexes(db);
           for (const spec of DEFAULT_COLLECTIONS) await collections.ensure(name, spec);
         },
         objects: guarded(new MongoObjects(db, this.opts.readSettleMs)),
@@ -96,6 +98,7 @@ export class MongoStorage implements Storage {
         runs: guarded(new MongoRuns(conn)),
         checkpoints: guarded(new MongoCheckpoints(conn)),
         graph: guarded(new MongoObjectGraph(db)),
+        subscriptions: guarded(new MongoSubscriptions(db)),
       });
       this.groups.set(name, g);
     }

@@ -17,6 +17,7 @@ import { PostgresObjectGraph } from './object-graph';
 import { PostgresObjects } from './objects';
 import { ident, SchemaSql, Sql } from './sql';
 import { PostgresStatus } from './status';
+import { PostgresSubscriptions } from './feeds';
 
 /** PostgreSQL truncates longer identifiers silently (NAMEDATALEN - 1), which could merge two groups. */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -97,6 +98,7 @@ export class PostgresStorage implements Storage {
         runs: new PostgresRuns(q, schema),
         checkpoints: new PostgresCheckpoints(q, schema),
         graph: new PostgresObjectGraph(q, schema),
+        subscriptions: new PostgresSubscriptions(q, schema),
       };
       this.groups.set(name, g);
     }

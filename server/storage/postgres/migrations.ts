@@ -117,6 +117,28 @@ export const GROUP_MIGRATIONS: Migration[] = [
         CREATE INDEX col_type_added ON ${s}.objects (col, type, added);`;
     },
   },
+  {
+    // Feeds in (server/feeds/): the provenance of pulled objects, the subscriptions (one jsonb
+    // document each, secrets included: they never leave storage except to the source) and their
+    // run history. Index feed_runs_started (sub, started DESC) for a subscription's history.
+    version: 7,
+    sql: (schema) => {
+      const s = ident(schema);
+      return `
+        ALTER TABLE ${s}.objects ADD COLUMN feed jsonb;
+        CREATE TABLE ${s}.subscriptions (
+          id text COLLATE "C" PRIMARY KEY,
+          doc jsonb NOT NULL
+        );
+        CREATE TABLE ${s}.feed_runs (
+          id text COLLATE "C" PRIMARY KEY,
+          sub text COLLATE "C" NOT NULL,
+          started text COLLATE "C" NOT NULL,
+          doc jsonb NOT NULL
+        );
+        CREATE INDEX feed_runs_started ON ${s}.feed_runs (sub, started DESC);`;
+    },
+  },
 ];
 
 /** The hub's own schema `<prefix>-admin`: the trust-group registry and job leases. */
