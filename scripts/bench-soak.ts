@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     launcher: 'dist',
     database: {},
     prefix: 'soak',
-    env: { PUENTE_DATA_DIR: dataDir, PUENTE_RATE_LIMIT_PER_MINUTE: '100000000', PUENTE_LOG_LEVEL: 'warn' },
+    env: { PUENTE_DATA_DIR: dataDir, PUENTE_RATE_LIMIT_PER_MINUTE: '100000000' },
     startTimeoutMs: 120_000,
   });
   const base = `${hub.url}/${GROUP}/collections/${COL}`;
@@ -104,8 +104,10 @@ async function main(): Promise<void> {
       let addedAfter = new Date(Date.now() - 3_600_000 - f * 1000).toISOString();
       while (!stopping) {
         let next: string | undefined;
+        // A next token is bound to the filters it was issued for: the same added_after goes with it.
+        const filters = `limit=1000&added_after=${addedAfter}`;
         do {
-          const q = next ? `limit=1000&next=${encodeURIComponent(next)}` : `limit=1000&added_after=${addedAfter}`;
+          const q = next ? `${filters}&next=${encodeURIComponent(next)}` : filters;
           const r = await timed(next ? 'GET objects (next page)' : 'GET objects (poll)', `${base}/objects/?${q}`);
           if (!r || r.status !== 200) break;
           const page = JSON.parse(r.body) as { more?: boolean; next?: string; objects?: unknown[] };
