@@ -14,6 +14,7 @@
  * Graph drops anything else anyway.
  */
 import type { IcsTechniques } from './attack-ics';
+import type { DisarmTechniques } from './disarm';
 import type { GroupCorrelationConfig } from './config';
 import { Graph, linkEndsOf, refsOf } from './graph';
 import { observableKeysOf } from './observables';
@@ -42,6 +43,7 @@ export function referencedIds(newObjects: readonly StoredObject[]): string[] {
 export interface PreloadOptions {
   comparisonsOf: ComparisonsOf;
   ics: IcsTechniques;
+  disarm?: DisarmTechniques;
   /** Reference instant of the run, for the recurrence window (ISO timestamp). */
   now: string;
   phases?: PhaseTimes;
@@ -102,5 +104,5 @@ export async function loadRuleInput(
   const stop = opts.phases?.start('graph build');
   const graph = new Graph(group, newObjects, stored);
   stop?.();
-  return { group, graph, external, comparisonsOf: opts.comparisonsOf, ics: opts.ics };
+  return { group, graph, external, comparisonsOf: opts.comparisonsOf, ics: opts.ics, ...(opts.disarm ? { disarm: opts.disarm } : {}) };
 }
