@@ -6,7 +6,9 @@
 import type { GroupCorrelationConfig } from './config';
 import type { PhaseTimes } from './phases';
 import { assetMatch } from './rules/asset-match';
+import { coordinatedInauthentic } from './rules/coordinated-inauthentic';
 import { icsTechniques } from './rules/ics-techniques';
+import { influenceCampaign } from './rules/influence-campaign';
 import { recurrence } from './rules/recurrence';
 import { targeting } from './rules/targeting';
 import type { AlertDraft, RuleFn, RuleInput } from './types';
@@ -16,6 +18,8 @@ export const RULES: Readonly<Record<string, RuleFn>> = {
   'asset-match': assetMatch,
   'ics-techniques': icsTechniques,
   recurrence,
+  'influence-campaign': influenceCampaign,
+  'coordinated-inauthentic-infrastructure': coordinatedInauthentic,
 };
 
 export interface RunResult {

@@ -9,7 +9,8 @@ import { ConfigError, type Config } from '../config';
 import { defaultConfig, validateConfig, loadIcsTechniques, loadDisarmTechniques, type DisarmTechniques, type GroupCorrelationConfig, type IcsTechniques } from '../correlation';
 import { REPO_ROOT } from '../paths';
 
-type Override = Partial<Omit<GroupCorrelationConfig, 'group' | 'puenteIdentity' | 'protectedAssets' | 'targeting' | 'recurrence'>> & {
+type Override = Partial<Omit<GroupCorrelationConfig, 'group' | 'puenteIdentity' | 'protectedAssets' | 'targeting' | 'recurrence' | 'influence'>> & {
+  influence?: Partial<GroupCorrelationConfig['influence']>;
   protectedAssets?: Partial<GroupCorrelationConfig['protectedAssets']>;
   targeting?: Partial<GroupCorrelationConfig['targeting']>;
   recurrence?: Partial<GroupCorrelationConfig['recurrence']>;
@@ -25,6 +26,7 @@ function apply(base: GroupCorrelationConfig, o: Override | undefined): GroupCorr
     protectedAssets: { ...base.protectedAssets, ...o.protectedAssets },
     targeting: { ...base.targeting, ...o.targeting },
     recurrence: { ...base.recurrence, ...o.recurrence },
+    influence: { ...base.influence, ...o.influence },
   };
 }
 
