@@ -7,6 +7,7 @@ import type { GroupCorrelationConfig } from './config';
 import type { PhaseTimes } from './phases';
 import { assetMatch } from './rules/asset-match';
 import { coordinatedInauthentic } from './rules/coordinated-inauthentic';
+import { crimeCyberNexus } from './rules/crime-cyber-nexus';
 import { icsTechniques } from './rules/ics-techniques';
 import { influenceCampaign } from './rules/influence-campaign';
 import { recurrence } from './rules/recurrence';
@@ -20,6 +21,7 @@ export const RULES: Readonly<Record<string, RuleFn>> = {
   recurrence,
   'influence-campaign': influenceCampaign,
   'coordinated-inauthentic-infrastructure': coordinatedInauthentic,
+  'crime-cyber-nexus': crimeCyberNexus,
 };
 
 export interface RunResult {
