@@ -24,7 +24,7 @@ const as: RequestHandler = (req, res, next) => {
 };
 const T = '2026-01-03T00:00:00.000Z';
 const sdo = (type: string, extra: Record<string, unknown> = {}) => ({ type, spec_version: '2.1', id: stixId(type), created: T, modified: T, ...extra });
-const rel = (type: string, from: { id: unknown } | string, to: { id: unknown } | string) =>
+const rel = (type: string, from: Record<string, unknown> | string, to: Record<string, unknown> | string) =>
   sdo('relationship', { relationship_type: type, source_ref: typeof from === 'string' ? from : from.id, target_ref: typeof to === 'string' ? to : to.id });
 
 async function run(c: Client) {
