@@ -33,6 +33,15 @@ export const coordinatedInauthentic = (input: RuleInput, config: GroupCorrelatio
   const { windowDays, minOrganisations, minGroups } = config.recurrence;
   const resolve = (id: string) => graph.get(id)?.stix;
 
+  // Nothing new is a disinformation-linked report (or link of one): skip the scan of the graph.
+  const touched = new Set<string>();
+  for (const o of graph.newObjects()) {
+    if (REPORTS.has(o.stix.type)) touched.add(o.stix.id);
+    if (o.stix.type === 'relationship') touched.add(String(o.stix.source_ref)).add(String(o.stix.target_ref));
+  }
+  const linked = (id: string) => REPORTS.has(graph.get(id)?.stix.type ?? '') && disinformationLinks(graph, id, disarm).length > 0;
+  if (![...touched].some(linked)) return [];
+
   // Reports of this group linked to disinformation, by infrastructure key.
   const byKey = new Map<string, Report[]>();
   const anchors = new Map<string, string>();

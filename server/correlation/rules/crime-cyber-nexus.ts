@@ -52,6 +52,19 @@ export const crimeCyberNexus = (input: RuleInput, config: GroupCorrelationConfig
     return k;
   };
 
+  // Only a new crime holder, relationship or report can make a new alert: otherwise skip the scan.
+  const holds = (id: unknown) => {
+    const o = graph.get(String(id));
+    return o !== undefined && crimeKeys(o).length > 0;
+  };
+  const threat = (id: unknown) => CYBER_THREATS.has(graph.get(String(id))?.stix.type ?? '');
+  const relevant = graph.newObjects().some((o) => {
+    const s = o.stix;
+    if (s.type === 'relationship') return (threat(s.source_ref) && holds(s.target_ref)) || (threat(s.target_ref) && holds(s.source_ref));
+    if (s.type === 'report' || s.type === 'grouping') return strings(s.object_refs).some(holds);
+    return crimeKeys(o).length > 0;
+  });
+  if (!relevant) return [];
   const cyber = new Map<string, StoredObject[]>();
   const crime = new Map<string, { report: StoredObject; cited: StoredObject; why: string }[]>();
   const push = <T>(m: Map<string, T[]>, k: string, v: T) => {
