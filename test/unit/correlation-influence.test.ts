@@ -49,6 +49,18 @@ describe('influence-campaign', () => {
     expect(a.stix.object_refs).toContain(campaign.id);
   });
 
+  it('fires on CERT-authored attack-patterns citing DISARM ids or carrying only DISARM tactics (OpenCTI/MISP shapes)', () => {
+    // As exporters write it: the CERT's own objects, source_name "mitre-attack", DISARM ids and phases.
+    const cited = sdo('attack-pattern', { name: 'Develop AI-Generated Text', external_references: [{ source_name: 'mitre-attack', external_id: 'T0085.001' }] });
+    const phaseOnly = sdo('attack-pattern', { name: 'Amplificación coordinada', kill_chain_phases: [{ kill_chain_name: 'disarm', phase_name: 'maximise-exposure' }] });
+    const objs = [campaign, cited, phaseOnly, rel('uses', campaign, cited), rel('uses', campaign, phaseOnly)].map((o) => at(o));
+    const [a] = influenceCampaign(input(objs), cfg());
+    expect(a.stix.x_puente_disarm_techniques).toEqual(['T0085.001']);
+    expect(a.stix.x_puente_disarm_tactics).toEqual(['TA06 Develop Content', 'TA17 Maximise Exposure']);
+    expect(a.stix.object_refs).toEqual(expect.arrayContaining([cited.id, phaseOnly.id]));
+    expect(String(a.stix.x_puente_explanation)).toContain('Amplificación coordinada');
+  });
+
   it('does not fire on one tactic alone, nor on ATT&CK techniques, nor on uses outside the window', () => {
     const sameTactic = [campaign, rel('uses', campaign, T('T0085.001')), rel('uses', campaign, T('T0085.003'))].map((o) => at(o));
     expect(disarm.byExternalId.get('T0085.003')!.tactics.map((t) => t.externalId)).toEqual(['TA06']);
