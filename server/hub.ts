@@ -20,7 +20,8 @@ import { developmentAuthenticate } from './auth/development';
 import { observableKeysOf } from './correlation';
 import { CorrelationEngine, comparisonsOf } from './correlation/engine';
 import { linkEndsOf } from './correlation/loader';
-import { correlationConfigs, loadIcs } from './jobs/config';
+import { correlationConfigs, loadDisarm, loadIcs, readBundle } from './jobs/config';
+import { seedFrameworks } from './storage/frameworks';
 import { Jobs } from './jobs/scheduler';
 import { AuditLog } from './taxii/audit';
 import { Releases } from './taxii/release';
@@ -149,10 +150,19 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     pageSizeMax: config.pageSizeMax,
     publicUrl: config.publicUrl,
   });
+  const warn = (m: string) => log.warn(m);
+  if (config.frameworksSeed) {
+    const bundles = [readBundle(config.disarmPath), readBundle(config.attackIcsPath)].filter((b) => b !== undefined);
+    for (const g of await groups.all()) {
+      const added = await seedFrameworks(g, g.name, bundles, config.puenteIdentity);
+      if (added > 0) log.info({ group: g.name, added }, 'frameworks.seeded');
+    }
+  }
   const engine = new CorrelationEngine({
     groups,
     configFor: correlationConfigs(config),
-    ics: loadIcs(config.attackIcsPath, (m) => log.warn(m)),
+    ics: loadIcs(config.attackIcsPath, warn),
+    disarm: loadDisarm(config.disarmPath, warn),
     log,
     settleMs: config.correlationSettleMs,
   });

@@ -94,4 +94,6 @@ export const SETTINGS = [
   { key: 'correlationConfigPath', env: 'PUENTE_CORRELATION_CONFIG', type: 'string', describe: 'JSON file of per-trust-group correlation settings (criticalSectors, protectedAssets); see docs/correlation.md.' },
   { key: 'attackIcsPath', env: 'PUENTE_ATTACK_ICS_PATH', type: 'string', default: 'reference/ics-attack/ics-attack-18.1.json', describe: 'MITRE ATT&CK for ICS STIX bundle for the ics-techniques rule (relative to the installation).' },
   { key: 'logLevel', env: 'PUENTE_LOG_LEVEL', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'pino log level.' },
+  { key: 'disarmPath', env: 'PUENTE_DISARM_PATH', type: 'string', default: 'reference/disarm/DISARM.json', describe: 'DISARM framework STIX bundle for the influence rules and the frameworks collection (relative to the installation).' },
+  { key: 'frameworksSeed', env: 'PUENTE_FRAMEWORKS_SEED', type: 'bool', default: true, describe: 'Seed each trust group\'s read-only frameworks collection with DISARM and ATT&CK for ICS at start-up (idempotent).' },
 ] as const satisfies readonly Setting[];

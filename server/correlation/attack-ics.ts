@@ -22,6 +22,8 @@ export interface IcsTechniques {
   byExternalId: ReadonlyMap<string, IcsTechnique>;
 }
 
+import { isDisarm, type DisarmTechniques } from './disarm';
+
 export const ICS_KILL_CHAIN = 'mitre-ics-attack';
 const ATTACK_SOURCES = new Set(['mitre-attack', 'mitre-ics-attack']);
 
@@ -57,4 +59,25 @@ export function loadIcsTechniques(bundle: { objects?: unknown[] } | unknown[]): 
     if (!prev || (prev.deprecated && !t.deprecated)) byExternalId.set(t.externalId, t);
   }
   return { byStixId, byExternalId };
+}
+
+/**
+ * The ICS technique an attack-pattern stands for, as exporters write it (OpenCTI, MISP): MITRE's
+ * own object by STIX id, or any author's attack-pattern citing the ATT&CK id in
+ * external_references; one with only an ICS kill chain phase yields that phase (technique null).
+ * A DISARM technique never counts (see disarm.ts: it cites "mitre-attack" with DISARM ids).
+ */
+export function icsTechniqueOf(o: Obj, ics: IcsTechniques, disarm: DisarmTechniques): { technique: IcsTechnique | null; phase?: string } | null {
+  const own = ics.byStixId.get(String(o.id));
+  if (own) return { technique: own };
+  if (o.type !== 'attack-pattern' || isDisarm(o, disarm)) return null;
+  const refs = Array.isArray(o.external_references) ? (o.external_references as Obj[]) : [];
+  for (const r of refs) {
+    if (!ATTACK_SOURCES.has(String(r.source_name))) continue;
+    const t = ics.byExternalId.get(String(r.external_id));
+    if (t) return { technique: t };
+  }
+  const phases = Array.isArray(o.kill_chain_phases) ? (o.kill_chain_phases as Obj[]) : [];
+  const p = phases.find((x) => x.kill_chain_name === ICS_KILL_CHAIN);
+  return p ? { technique: null, phase: String(p.phase_name) } : null;
 }

@@ -31,6 +31,16 @@ export interface ProtectedAssets {
   asns: number[];
 }
 
+/** An election the group watches (influence-campaign): alerts about it rise one step before it. */
+export interface Election {
+  name: string;
+  /** ISO 3166-1 alpha-2, compared with location.country of the targets. */
+  country: string;
+  /** First and last day (YYYY-MM-DD or ISO timestamps). */
+  start: string;
+  end: string;
+}
+
 export interface GroupCorrelationConfig {
   /** Trust group (API root) this configuration belongs to. */
   group: string;
@@ -54,6 +64,15 @@ export interface GroupCorrelationConfig {
     /** Most evidence objects one recurrence alert references. */
     maxEvidence: number;
   };
+  influence: {
+    /** DISARM techniques of one actor count together when their uses lie within this many days. */
+    windowDays: number;
+    /** Distinct DISARM tactics that make an actor an influence campaign without a sensitive target. */
+    minTactics: number;
+    elections: Election[];
+    /** Alerts concerning an election rise one severity step from this many days before its start until its end. */
+    escalationDays: number;
+  };
 }
 
 export const DEFAULT_RELATIONSHIP_TYPES: readonly string[] = [
@@ -75,6 +94,7 @@ export function defaultConfig(group: string, puenteIdentity: string): GroupCorre
       maxVisitedPerThreat: 5000,
     },
     recurrence: { windowDays: 30, minOrganisations: 2, minGroups: 2, maxEvidence: 50 },
+    influence: { windowDays: 30, minTactics: 2, elections: [], escalationDays: 60 },
   };
 }
 
@@ -90,5 +110,13 @@ export function validateConfig(config: GroupCorrelationConfig): string[] {
   if (!/^identity--[0-9a-f-]{36}$/.test(config.puenteIdentity)) problems.push('puenteIdentity must be an identity id');
   if (config.targeting.maxHops < 1) problems.push('targeting.maxHops must be at least 1');
   if (config.recurrence.windowDays <= 0) problems.push('recurrence.windowDays must be positive');
+  if (config.influence.windowDays <= 0) problems.push('influence.windowDays must be positive');
+  if (config.influence.minTactics < 1) problems.push('influence.minTactics must be at least 1');
+  for (const e of config.influence.elections) {
+    const what = `election "${String(e?.name)}"`;
+    if (!e || typeof e.name !== 'string' || e.name.trim() === '') problems.push('an election needs a name');
+    else if (typeof e.country !== 'string' || !/^[A-Za-z]{2}$/.test(e.country)) problems.push(`${what}: country must be an ISO 3166-1 alpha-2 code`);
+    else if (Number.isNaN(Date.parse(e.start)) || Number.isNaN(Date.parse(e.end)) || Date.parse(e.start) > Date.parse(e.end)) problems.push(`${what}: start and end must be dates, start first`);
+  }
   return problems;
 }

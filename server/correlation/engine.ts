@@ -10,11 +10,13 @@ import type { Logger } from '../logger';
 import { parsePattern, extractComparisons } from '../stix/pattern';
 import { formatMicros, versionKey } from '../storage/clock';
 import { collectionId } from '../storage/collections';
+import { FRAMEWORKS_ALIAS } from '../storage/frameworks';
 import type { Checkpoint, ObjectsRepository } from '../storage/contract';
 import type { ObjectDraft } from '../storage/objects';
 import type { TrustGroups } from '../storage/trust-groups';
 import type { GroupCorrelationConfig } from './config';
 import type { IcsTechniques } from './attack-ics';
+import type { DisarmTechniques } from './disarm';
 import { runAllRules } from './index';
 import { loadRuleInput } from './preload';
 import { createStore } from './loader';
@@ -34,6 +36,7 @@ export interface EngineDeps {
   groups: TrustGroups;
   configFor: (group: string) => GroupCorrelationConfig;
   ics: IcsTechniques;
+  disarm?: DisarmTechniques;
   log: Logger;
   /** Objects per rule batch (each batch ends with a checkpoint). */
   batchSize?: number;
@@ -63,7 +66,9 @@ export class CorrelationEngine {
     const now = opts.now ?? new Date();
     const until = formatMicros(BigInt(now.getTime() - (this.d.settleMs ?? 0)) * 1000n);
     const alertsCol = collectionId(group, 'alerts');
-    const inputCols = (await g.collections.list()).filter((c) => c._id !== alertsCol).map((c) => c._id);
+    // Alerts never feed a run; reference frameworks are nobody's report.
+    const skip = new Set([alertsCol, collectionId(group, FRAMEWORKS_ALIAS)]);
+    const inputCols = (await g.collections.list()).filter((c) => !skip.has(c._id)).map((c) => c._id);
     const others = (await this.d.groups.all())
       .filter((o) => o.name !== group)
       .map((o) => ({ name: o.name, graph: o.graph, alertsCol: collectionId(o.name, 'alerts') }));
@@ -79,7 +84,7 @@ export class CorrelationEngine {
       stopNew?.();
       if (!last) break;
       const stopLoad = phases?.start('preload');
-      const input = await loadRuleInput(store, config, objects, { comparisonsOf, ics: this.d.ics, now: now.toISOString(), phases });
+      const input = await loadRuleInput(store, config, objects, { comparisonsOf, ics: this.d.ics, disarm: this.d.disarm, now: now.toISOString(), phases });
       stopLoad?.();
       const result = runAllRules(input, config, undefined, phases);
       const stopWrite = phases?.start('alert writes');

@@ -125,8 +125,21 @@ export class Graph {
   }
 }
 
-/** Link ends of a relationship or sighting: stored in meta.links at ingestion, followed by preload.ts. */
+/** SCO types of organised-crime observables (schemas/puente): a report citing one is a link to it. */
+export const CRIME_OBSERVABLE_TYPES: ReadonlySet<string> = new Set([
+  'cryptocurrency-wallet', 'cryptocurrency-transaction', 'bank-account', 'phone-number', 'vessel', 'aircraft',
+]);
+
+/**
+ * Link ends of a relationship or sighting, and the crime observables a report or grouping cites
+ * (so crime-cyber-nexus finds a stored report from the wallet): stored in meta.links at
+ * ingestion, followed by preload.ts.
+ */
 export function linkEndsOf(stix: Record<string, unknown>): string[] {
+  if (stix.type === 'report' || stix.type === 'grouping') {
+    const refs = Array.isArray(stix.object_refs) ? stix.object_refs : [];
+    return refs.filter((r): r is string => typeof r === 'string' && CRIME_OBSERVABLE_TYPES.has(r.slice(0, r.indexOf('--'))));
+  }
   if (stix.type === 'relationship') return [stix.source_ref, stix.target_ref].filter((x): x is string => typeof x === 'string');
   if (stix.type === 'sighting') {
     const w = Array.isArray(stix.where_sighted_refs) ? stix.where_sighted_refs : [];

@@ -6,7 +6,10 @@
 import type { GroupCorrelationConfig } from './config';
 import type { PhaseTimes } from './phases';
 import { assetMatch } from './rules/asset-match';
+import { coordinatedInauthentic } from './rules/coordinated-inauthentic';
+import { crimeCyberNexus } from './rules/crime-cyber-nexus';
 import { icsTechniques } from './rules/ics-techniques';
+import { influenceCampaign } from './rules/influence-campaign';
 import { recurrence } from './rules/recurrence';
 import { targeting } from './rules/targeting';
 import type { AlertDraft, RuleFn, RuleInput } from './types';
@@ -16,6 +19,9 @@ export const RULES: Readonly<Record<string, RuleFn>> = {
   'asset-match': assetMatch,
   'ics-techniques': icsTechniques,
   recurrence,
+  'influence-campaign': influenceCampaign,
+  'coordinated-inauthentic-infrastructure': coordinatedInauthentic,
+  'crime-cyber-nexus': crimeCyberNexus,
 };
 
 export interface RunResult {
@@ -42,7 +48,9 @@ export { Graph, canGroupRead } from './graph';
 export { PhaseTimes } from './phases';
 export { loadRuleInput, referencedIds } from './preload';
 export type { GraphLoader, PreloadOptions } from './preload';
-export { loadIcsTechniques } from './attack-ics';
+export { loadIcsTechniques, icsTechniqueOf } from './attack-ics';
+export { loadDisarmTechniques, disarmTechniqueOf, isDisarm, emptyDisarm, DISARM_IDENTITY } from './disarm';
+export type { DisarmTechniques, DisarmTechnique, DisarmTactic } from './disarm';
 export type { IcsTechniques, IcsTechnique } from './attack-ics';
 export { defaultConfig, validateConfig, DEFAULT_CRITICAL_SECTORS } from './config';
 export type { GroupCorrelationConfig, ProtectedAssets } from './config';

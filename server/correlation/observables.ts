@@ -75,6 +75,62 @@ function ipKey(text: string): string | null {
   return `${ip.includes(':') ? 'ipv6' : 'ipv4'}:${ip}`;
 }
 
+/** MAC-48 as six lowercase colon-separated octets (STIX 2.1 §6.8 asks for that form; not every producer complies). */
+export function normaliseMac(text: string): string | null {
+  const hex = text.trim().toLowerCase().replace(/[-:.]/g, '');
+  return /^[0-9a-f]{12}$/.test(hex) ? hex.match(/../g)!.join(':') : null;
+}
+
+/** Account names compare without case or a leading "@" (handles on social platforms). */
+export function normaliseAccount(text: string): string | null {
+  const t = text.trim().replace(/^@/, '').toLowerCase();
+  return t === '' ? null : t;
+}
+
+/** E.164 digits with "+": spaces, dashes, brackets and a leading international "00" dropped. */
+export function normalisePhone(text: string): string | null {
+  const digits = text.trim().replace(/^\+|^00/, '').replace(/[\s().-]/g, '');
+  return /^[1-9]\d{6,14}$/.test(digits) ? `+${digits}` : null;
+}
+
+/** Hex (0x…) and bech32 (bc1…) addresses are case-insensitive; base58 addresses are not. */
+export function normaliseWallet(text: string): string | null {
+  const t = text.trim();
+  if (t === '' || /\s/.test(t)) return null;
+  return /^0x[0-9a-f]+$/i.test(t) || /^[a-z]{1,10}1[02-9ac-hj-np-z]{6,}$/i.test(t) ? t.toLowerCase() : t;
+}
+
+export function normaliseIban(text: string): string | null {
+  const t = text.replace(/\s/g, '').toUpperCase();
+  return /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(t) ? t : null;
+}
+
+type Normaliser = (text: string) => string | null;
+const upperCompact: Normaliser = (t) => (t.trim() ? t.replace(/\s/g, '').toUpperCase() : null);
+
+/**
+ * Tracked (type, property) pairs other than the `value`/hash ones below: key prefix and normaliser.
+ * Crime observables are the custom SCOs of schemas/puente (see schemas/puente/README.md).
+ */
+const PROPERTY_KEYS: Record<string, Record<string, [string, Normaliser]>> = {
+  'mac-addr': { value: ['mac', normaliseMac] },
+  'user-account': { user_id: ['account', normaliseAccount], account_login: ['account', normaliseAccount] },
+  'cryptocurrency-wallet': { value: ['wallet', normaliseWallet] },
+  'cryptocurrency-transaction': { value: ['crypto-tx', (t) => (/^(0x)?[0-9a-f]{16,}$/i.test(t.trim()) ? t.trim().toLowerCase().replace(/^0x/, '') : null)] },
+  'bank-account': { iban: ['iban', normaliseIban] },
+  'phone-number': { value: ['phone', normalisePhone] },
+  vessel: { imo: ['imo', (t) => (/^(IMO\s*)?\d{7}$/i.test(t.trim()) ? t.trim().replace(/^IMO\s*/i, '') : null)], mmsi: ['mmsi', (t) => (/^\d{9}$/.test(t.trim()) ? t.trim() : null)] },
+  aircraft: { icao24: ['icao24', (t) => (/^[0-9a-f]{6}$/i.test(t.trim()) ? t.trim().toLowerCase() : null)], registration: ['aircraft', upperCompact] },
+};
+
+/** Types whose hashes are tracked, and the key prefix. */
+const HASHED: Record<string, string> = { file: 'file', 'x509-certificate': 'x509' };
+
+/** Object types that can carry a tracked key (recurrence counts them as reports). */
+export const OBSERVABLE_TYPES: ReadonlySet<string> = new Set([
+  'ipv4-addr', 'ipv6-addr', 'domain-name', 'url', 'email-addr', 'autonomous-system', ...Object.keys(HASHED), ...Object.keys(PROPERTY_KEYS),
+]);
+
 /** Key for one value of one SCO property, or null when the pair is not an observable we track. */
 export function observableKey(objectType: string, path: readonly (string | number)[], value: unknown): string | null {
   const prop = path.map((p) => String(p).replace(/^'|'$/g, ''));
@@ -83,9 +139,14 @@ export function observableKey(objectType: string, path: readonly (string | numbe
     return Number.isInteger(n) && n >= 0 ? `asn:${n}` : null;
   }
   if (typeof value !== 'string') return null;
-  if (objectType === 'file' && prop.length === 2 && prop[0] === 'hashes') {
+  if (HASHED[objectType] && prop.length === 2 && prop[0] === 'hashes') {
     const h = normaliseHash(prop[1], value);
-    return h ? `file:${h.algorithm}:${h.value}` : null;
+    return h ? `${HASHED[objectType]}:${h.algorithm}:${h.value}` : null;
+  }
+  const special = prop.length === 1 ? PROPERTY_KEYS[objectType]?.[prop[0]] : undefined;
+  if (special) {
+    const v = special[1](value);
+    return v ? `${special[0]}:${v}` : null;
   }
   if (prop.join('.') !== 'value') return null;
   switch (objectType) {
@@ -113,10 +174,14 @@ export function observableKey(objectType: string, path: readonly (string | numbe
 export function scoKeys(sco: Record<string, unknown>): string[] {
   const type = String(sco.type);
   const keys: (string | null)[] = [];
-  if (type === 'file' && sco.hashes && typeof sco.hashes === 'object') {
-    for (const [alg, v] of Object.entries(sco.hashes as Record<string, unknown>)) keys.push(observableKey('file', ['hashes', alg], v));
+  if (HASHED[type]) {
+    if (sco.hashes && typeof sco.hashes === 'object') {
+      for (const [alg, v] of Object.entries(sco.hashes as Record<string, unknown>)) keys.push(observableKey(type, ['hashes', alg], v));
+    }
   } else if (type === 'autonomous-system') {
     keys.push(observableKey(type, ['number'], sco.number));
+  } else if (PROPERTY_KEYS[type]) {
+    for (const prop of Object.keys(PROPERTY_KEYS[type])) keys.push(observableKey(type, [prop], sco[prop]));
   } else {
     keys.push(observableKey(type, ['value'], sco.value));
   }
@@ -154,6 +219,15 @@ export function observableKeysOf(
   if (stix.type === 'indicator') {
     if ((stix.pattern_type ?? 'stix') === 'stix' && typeof stix.pattern === 'string') {
       for (const k of comparisonKeys(comparisonsOf(stix.pattern) ?? [])) keys.add(k);
+    }
+  } else if (stix.type === 'sighting') {
+    // A sighting reports what it sighted: the indicator's pattern and the observed-data's SCOs.
+    if (resolve) {
+      const ids = [stix.sighting_of_ref, ...(Array.isArray(stix.observed_data_refs) ? stix.observed_data_refs : [])];
+      for (const id of ids) {
+        const o = typeof id === 'string' ? resolve(id) : undefined;
+        if (o && (o.type === 'indicator' || o.type === 'observed-data')) for (const k of observableKeysOf(o, comparisonsOf, resolve)) keys.add(k);
+      }
     }
   } else if (stix.type === 'observed-data') {
     const embedded = stix.objects && typeof stix.objects === 'object' ? Object.values(stix.objects as Record<string, Record<string, unknown>>) : [];

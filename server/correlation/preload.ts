@@ -14,9 +14,11 @@
  * Graph drops anything else anyway.
  */
 import type { IcsTechniques } from './attack-ics';
+import type { DisarmTechniques } from './disarm';
 import type { GroupCorrelationConfig } from './config';
 import { Graph, linkEndsOf, refsOf } from './graph';
 import { observableKeysOf } from './observables';
+import { INFRASTRUCTURE_KEY, disarmOf, disinformationLinks } from './influence';
 import type { PhaseTimes } from './phases';
 import type { ComparisonsOf, ExternalObservation, RuleInput, StoredObject } from './types';
 
@@ -42,6 +44,7 @@ export function referencedIds(newObjects: readonly StoredObject[]): string[] {
 export interface PreloadOptions {
   comparisonsOf: ComparisonsOf;
   ics: IcsTechniques;
+  disarm?: DisarmTechniques;
   /** Reference instant of the run, for the recurrence window (ISO timestamp). */
   now: string;
   phases?: PhaseTimes;
@@ -70,22 +73,25 @@ export async function loadRuleInput(
   await fetch(first.flatMap((o) => (o.stix.type === 'observed-data' || o.stix.type === 'network-traffic' ? refsOf(o.stix) : [])));
 
   // 2. Neighbourhood, hop by hop.
-  let frontier = [...known.keys()];
-  const seen = new Set<string>(frontier);
-  for (let hop = 0; hop < config.targeting.maxHops && frontier.length > 0; hop++) {
-    const links = await loader.getLinksTouching(group, frontier);
-    const ends: string[] = [];
-    for (const l of links) {
-      known.set(l.stix.id, l);
-      for (const e of linkEndsOf(l.stix)) {
-        if (seen.has(e)) continue;
-        seen.add(e);
-        ends.push(e);
+  const seen = new Set<string>(known.keys());
+  const expand = async (start: string[], hops: number): Promise<void> => {
+    let frontier = start;
+    for (let hop = 0; hop < hops && frontier.length > 0; hop++) {
+      const links = await loader.getLinksTouching(group, frontier);
+      const ends: string[] = [];
+      for (const l of links) {
+        known.set(l.stix.id, l);
+        for (const e of linkEndsOf(l.stix)) {
+          if (seen.has(e)) continue;
+          seen.add(e);
+          ends.push(e);
+        }
       }
+      await fetch(ends);
+      frontier = ends;
     }
-    await fetch(ends);
-    frontier = ends;
-  }
+  };
+  await expand([...known.keys()], config.targeting.maxHops);
 
   // 3 and 4. Observable keys of the batch.
   const since = new Date(Date.parse(opts.now) - config.recurrence.windowDays * 86_400_000).toISOString();
@@ -98,9 +104,44 @@ export async function loadRuleInput(
   }
 
   const fresh = new Set(newObjects.map((o) => o.stix.id));
-  const stored = [...known.values()].filter((o) => !fresh.has(o.stix.id));
-  const stop = opts.phases?.start('graph build');
-  const graph = new Graph(group, newObjects, stored);
-  stop?.();
-  return { group, graph, external, comparisonsOf: opts.comparisonsOf, ics: opts.ics };
+  const build = (): Graph => {
+    const stop = opts.phases?.start('graph build');
+    const g = new Graph(group, newObjects, [...known.values()].filter((o) => !fresh.has(o.stix.id)));
+    stop?.();
+    return g;
+  };
+  let graph = build();
+
+  // 5. Coordinated infrastructure: other reports of an address the batch links to disinformation
+  // are judged by their own links, which step 2 did not reach. Only when the batch has such a link.
+  const candidates = disinformationKeys(graph, newObjects, opts);
+  if (candidates.size > 0) {
+    const reports = [...known.values()].filter(
+      (o) => !fresh.has(o.stix.id) && observableKeysOf(o.stix, opts.comparisonsOf, resolve).some((k) => candidates.has(k)),
+    );
+    for (const o of reports) seen.add(o.stix.id);
+    // Report -> linked actor -> the actor's uses (DISARM techniques).
+    await expand(reports.map((o) => o.stix.id), 2);
+    graph = build();
+  }
+  return { group, graph, external, comparisonsOf: opts.comparisonsOf, ics: opts.ics, ...(opts.disarm ? { disarm: opts.disarm } : {}) };
+}
+
+/** Infrastructure keys of the batch's reports (indicators, observed-data) linked to disinformation. */
+function disinformationKeys(graph: Graph, newObjects: readonly StoredObject[], opts: PreloadOptions): Set<string> {
+  const keys = new Set<string>();
+  const disarm = disarmOf(opts);
+  const resolve = (id: string) => graph.get(id)?.stix;
+  const candidates = new Set<string>();
+  for (const o of newObjects) {
+    if (o.stix.type === 'indicator' || o.stix.type === 'observed-data') candidates.add(o.stix.id);
+    if (o.stix.type === 'relationship') for (const e of linkEndsOf(o.stix)) candidates.add(e);
+  }
+  for (const id of candidates) {
+    const o = graph.get(id);
+    if (!o || (o.stix.type !== 'indicator' && o.stix.type !== 'observed-data')) continue;
+    if (disinformationLinks(graph, id, disarm).length === 0) continue;
+    for (const k of observableKeysOf(o.stix, opts.comparisonsOf, resolve)) if (INFRASTRUCTURE_KEY.test(k)) keys.add(k);
+  }
+  return keys;
 }

@@ -43,6 +43,8 @@ export interface RuleInput {
   external: readonly ExternalObservation[];
   comparisonsOf: ComparisonsOf;
   ics: import('./attack-ics').IcsTechniques;
+  /** DISARM reference data (influence rules; keeps DISARM out of the ICS rule). Empty when absent. */
+  disarm?: import('./disarm').DisarmTechniques;
 }
 
 export type RuleFn = (input: RuleInput, config: import('./config').GroupCorrelationConfig) => AlertDraft[];

@@ -6,10 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type Config } from '../config';
-import { defaultConfig, validateConfig, loadIcsTechniques, type GroupCorrelationConfig, type IcsTechniques } from '../correlation';
+import { defaultConfig, validateConfig, loadIcsTechniques, loadDisarmTechniques, type DisarmTechniques, type GroupCorrelationConfig, type IcsTechniques } from '../correlation';
 import { REPO_ROOT } from '../paths';
 
-type Override = Partial<Omit<GroupCorrelationConfig, 'group' | 'puenteIdentity' | 'protectedAssets' | 'targeting' | 'recurrence'>> & {
+type Override = Partial<Omit<GroupCorrelationConfig, 'group' | 'puenteIdentity' | 'protectedAssets' | 'targeting' | 'recurrence' | 'influence'>> & {
+  influence?: Partial<GroupCorrelationConfig['influence']>;
   protectedAssets?: Partial<GroupCorrelationConfig['protectedAssets']>;
   targeting?: Partial<GroupCorrelationConfig['targeting']>;
   recurrence?: Partial<GroupCorrelationConfig['recurrence']>;
@@ -25,6 +26,7 @@ function apply(base: GroupCorrelationConfig, o: Override | undefined): GroupCorr
     protectedAssets: { ...base.protectedAssets, ...o.protectedAssets },
     targeting: { ...base.targeting, ...o.targeting },
     recurrence: { ...base.recurrence, ...o.recurrence },
+    influence: { ...base.influence, ...o.influence },
   };
 }
 
@@ -73,4 +75,22 @@ export function loadIcs(file: string | undefined, warn: (msg: string) => void): 
     return loadIcsTechniques([]);
   }
   return loadIcsTechniques(JSON.parse(fs.readFileSync(p, 'utf8')) as { objects?: unknown[] });
+}
+
+/** DISARM reference data; empty (the influence rules then see no DISARM technique) if absent. */
+export function loadDisarm(file: string | undefined, warn: (msg: string) => void): DisarmTechniques {
+  if (!file) return loadDisarmTechniques([]);
+  const p = path.resolve(REPO_ROOT, file);
+  if (!fs.existsSync(p)) {
+    warn(`correlation.disarm_missing: ${p} not found; the influence rules see no DISARM technique`);
+    return loadDisarmTechniques([]);
+  }
+  return loadDisarmTechniques(JSON.parse(fs.readFileSync(p, 'utf8')) as { objects?: unknown[] });
+}
+
+/** A reference bundle by path (relative to the installation); undefined when unset or absent. */
+export function readBundle(file: string | undefined): { objects?: unknown[] } | undefined {
+  if (!file) return undefined;
+  const p = path.resolve(REPO_ROOT, file);
+  return fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as { objects?: unknown[] }) : undefined;
 }

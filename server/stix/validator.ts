@@ -7,6 +7,7 @@ import { type ValidationLimits, checkBounds } from './bounds';
 import { type Finding, type Report, error, schemaFinding, warning } from './findings';
 import { type SchemaRegistry, compileSchemas } from './schemas';
 import { extensionRulesFor } from './rules/extensions';
+import { crimeObservableRules, puenteDefinitions } from './puente-extensions';
 import { identifierRules } from './rules/identifiers';
 import { indicatorRules } from './rules/indicators';
 import { languageRules } from './rules/language';
@@ -62,8 +63,11 @@ export function createValidator(opts: ValidatorOptions): Validator {
     observableRules,
     indicatorRules,
   ];
-  const warningRules: Rule[] = [extensionRulesFor(schemas), vocabularyRulesFor(schemas.vocabularies)];
-  const hubDefinitions = opts.extensionDefinition ?? (() => undefined);
+  const warningRules: Rule[] = [extensionRulesFor(schemas), vocabularyRulesFor(schemas.vocabularies), crimeObservableRules];
+  // Puente's own definitions (schemas/puente) are known in every group, after the group's own.
+  const own = puenteDefinitions();
+  const groupDefinitions = opts.extensionDefinition ?? (() => undefined);
+  const hubDefinitions = (id: string) => groupDefinitions(id) ?? own.get(id);
   const hubContext: RuleContext = { schemas, extensionDefinition: hubDefinitions };
 
   function schemaFor(obj: StixObject, type: string) {

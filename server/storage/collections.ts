@@ -31,5 +31,6 @@ export const DEFAULT_COLLECTIONS: readonly Omit<CollectionDoc, '_id' | 'created'
   { alias: 'incidents', title: 'Incidents', description: 'Incident reports, observed data and sightings shared by the group\'s CERTs.', writable: true, releaseTo: [] },
   { alias: 'indicators', title: 'Indicators', description: 'Indicators, malware, threat actors and TTPs shared by the group\'s CERTs.', writable: true, releaseTo: [] },
   { alias: 'alerts', title: 'Critical-infrastructure alerts', description: 'Alerts raised by Puente\'s correlation jobs (read-only).', writable: false, releaseTo: [] },
+  { alias: 'frameworks', title: 'Reference frameworks', description: 'DISARM (disinformation) and MITRE ATT&CK for ICS, the frameworks correlation alerts cite, as published with their licences (read-only).', writable: false, releaseTo: [] },
   { alias: 'released-in', title: 'Released from other groups', description: 'Objects other trust groups released to this group, with their provenance (read-only).', writable: false, releaseTo: [] },
 ];

@@ -165,7 +165,7 @@ describe('admin use cases', () => {
     // The hub re-reads the group registry on a miss at most once a second: ask until it has.
     await waitFor(async () => (await admin.get('/ops-test/collections/')).status === 200, { intervalMs: 100, message: 'the new group to be served' });
     const res = await admin.get('/ops-test/collections/').expect(200);
-    expect(res.body.collections.map((c: { alias: string }) => c.alias).sort()).toEqual(['alerts', 'incidents', 'indicators', 'released-in']);
+    expect(res.body.collections.map((c: { alias: string }) => c.alias).sort()).toEqual(['alerts', 'frameworks', 'incidents', 'indicators', 'released-in']);
   });
 
   it('refuses a reserved group name', async () => {

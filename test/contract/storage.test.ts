@@ -77,7 +77,7 @@ describe.each(BACKENDS)('storage contract on %s', (backend: Backend) => {
   it('seeds the default collections once, keeps the first writer of ensure and sets releaseTo', async () => {
     const c = s.group(group).collections;
     const list = await c.list();
-    expect(list.map((x) => x.alias)).toEqual(['alerts', 'incidents', 'indicators', 'released-in']);
+    expect(list.map((x) => x.alias)).toEqual(['alerts', 'frameworks', 'incidents', 'indicators', 'released-in']);
     expect(list.find((x) => x.alias === 'alerts')!.writable).toBe(false);
     const again = await c.ensure(group, { alias: 'indicators', title: 'Other title', writable: false, releaseTo: ['x'] });
     expect(again).toEqual(await c.get(col));
@@ -760,7 +760,7 @@ describe.each(BACKENDS)('storage contract on %s', (backend: Backend) => {
     expect(await s.group(group).objects.count()).toBe(0);
     await s.registry.ensure(group);
     await s.group(group).ensure();
-    expect((await s.group(group).collections.list()).map((c) => c.alias)).toEqual(['alerts', 'incidents', 'indicators', 'released-in']);
+    expect((await s.group(group).collections.list()).map((c) => c.alias)).toEqual(['alerts', 'frameworks', 'incidents', 'indicators', 'released-in']);
     expect(await s.group(group).objects.count()).toBe(0);
     expect((await s.group(group).objects.add([draft(col)])).docs).toHaveLength(1);
   });

@@ -52,7 +52,7 @@ describe('the OASIS taxii2-client against a live hub', () => {
   it('2. lists the collections with their permissions, and reads one by URL', () => {
     const s = step('collections');
     const byAlias = Object.fromEntries((s.collections as { alias: string; can_read: boolean; can_write: boolean }[]).map((c) => [c.alias, c]));
-    expect(Object.keys(byAlias).sort()).toEqual(['alerts', 'incidents', 'indicators', 'released-in']);
+    expect(Object.keys(byAlias).sort()).toEqual(['alerts', 'frameworks', 'incidents', 'indicators', 'released-in']);
     expect(byAlias.indicators).toMatchObject({ can_read: true, can_write: true, media_types: ['application/stix+json;version=2.1'] });
     expect(byAlias.alerts).toMatchObject({ can_read: true, can_write: false });
     expect(s.chosen).toMatchObject({ can_read: true, can_write: true });

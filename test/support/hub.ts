@@ -44,6 +44,8 @@ export async function startTestHub(env: Record<string, string> = {}, authenticat
     PUENTE_PAGINATION_SECRET: crypto.randomBytes(24).toString('hex'),
     PUENTE_JOBS_ENABLED: 'false',
     PUENTE_LOG_LEVEL: 'silent',
+    // 2,300 reference objects per group per hub: only the tests of the frameworks collection want them.
+    PUENTE_FRAMEWORKS_SEED: 'false',
     ...env,
   });
   const log = pino({ level: 'silent' });

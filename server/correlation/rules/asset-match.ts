@@ -6,7 +6,8 @@
  */
 import { buildAlert, confidenceAdjusted, label } from '../alerts';
 import type { AssetIndex } from '../assets';
-import { indexAssets, matchComparison, matchValue } from '../assets';
+import { indexAssets, matchValue } from '../assets';
+import { assetsOfPattern } from '../pattern-assets';
 import type { GroupCorrelationConfig } from '../config';
 import type { Graph } from '../graph';
 import { isRevoked } from '../graph';
@@ -20,11 +21,10 @@ interface Match {
   via: StoredObject[];
 }
 
-function patternMatches(indicator: StixObject, idx: AssetIndex, comparisonsOf: ComparisonsOf): string[] {
+/** Observation operators and qualifiers are evaluated (pattern-assets.ts), not just each comparison. */
+function patternMatches(indicator: StixObject, idx: AssetIndex, _comparisonsOf: ComparisonsOf): string[] {
   if ((indicator.pattern_type ?? 'stix') !== 'stix' || typeof indicator.pattern !== 'string') return [];
-  const out = new Set<string>();
-  for (const c of comparisonsOf(indicator.pattern) ?? []) for (const m of matchComparison(c, idx)) out.add(m);
-  return [...out];
+  return assetsOfPattern(indicator.pattern, idx);
 }
 
 /** Values of one SCO, with network-traffic src/dst refs resolved through `resolve`. */

@@ -2,11 +2,14 @@
  * ICS techniques: an object that uses a MITRE ATT&CK for ICS technique, either through a
  * `uses` relationship to the technique's attack-pattern (by STIX id), or by naming the technique
  * in its own external_references (T0800–T0899 with source mitre-attack / mitre-ics-attack) or
- * kill_chain_phases ("mitre-ics-attack"). One alert per (user, technique).
+ * kill_chain_phases ("mitre-ics-attack"). The attack-pattern may be MITRE's or any author's that
+ * cites the ICS technique or has only the ICS kill chain (icsTechniqueOf). DISARM techniques, which
+ * cite "mitre-attack" with their own ids, never count. One alert per (user, technique).
  */
 import { buildAlert, confidenceAdjusted, label } from '../alerts';
 import type { IcsTechnique } from '../attack-ics';
-import { ICS_KILL_CHAIN } from '../attack-ics';
+import { ICS_KILL_CHAIN, icsTechniqueOf } from '../attack-ics';
+import { emptyDisarm, isDisarm } from '../disarm';
 import type { GroupCorrelationConfig } from '../config';
 import { isRevoked } from '../graph';
 import type { AlertDraft, RuleInput, Severity, StoredObject } from '../types';
@@ -38,6 +41,7 @@ function selfDeclared(o: StoredObject, input: RuleInput): Hit[] {
   const hits: Hit[] = [];
   const s = o.stix;
   if (s.type === 'attack-pattern' || s.type === 'relationship') return hits;
+  if (isDisarm(s, input.disarm ?? emptyDisarm())) return hits;
   const refs = Array.isArray(s.external_references) ? (s.external_references as Record<string, unknown>[]) : [];
   for (const r of refs) {
     const source = String(r.source_name);
@@ -56,12 +60,18 @@ function selfDeclared(o: StoredObject, input: RuleInput): Hit[] {
 function viaRelationship(rel: StoredObject, input: RuleInput): Hit | null {
   const s = rel.stix;
   if (s.type !== 'relationship' || s.relationship_type !== 'uses') return null;
-  const t = input.ics.byStixId.get(String(s.target_ref));
+  const target = String(s.target_ref);
+  const ap = input.graph.get(target);
+  const found = ap && !isRevoked(ap.stix)
+    ? icsTechniqueOf(ap.stix, input.ics, input.disarm ?? emptyDisarm())
+    : input.ics.byStixId.has(target) ? { technique: input.ics.byStixId.get(target) ?? null } : null;
   const user = input.graph.get(String(s.source_ref));
-  if (!t || !user || isRevoked(user.stix)) return null;
-  const ap = input.graph.get(t.stixId);
+  if (!found || !user || isRevoked(user.stix)) return null;
+  const t = found.technique;
   // The technique is referenced only if the group holds it; otherwise it is named in the text.
-  return { user, technique: t, evidence: [user, rel, ...(ap ? [ap] : [])], how: `uses ${t.externalId} (${rel.stix.id})` };
+  const evidence = [user, rel, ...(ap ? [ap] : [])];
+  if (t) return { user, technique: t, evidence, how: `uses ${t.externalId} (${rel.stix.id})` };
+  return { user, technique: null, phase: found.phase, evidence, how: `uses ${ap ? label(ap) : target} with ICS kill chain phase "${String(found.phase)}" (${rel.stix.id})` };
 }
 
 export const icsTechniques = (input: RuleInput, config: GroupCorrelationConfig): AlertDraft[] => {

@@ -9,7 +9,7 @@
 import { buildAlert, confidenceAdjusted } from '../alerts';
 import type { GroupCorrelationConfig } from '../config';
 import { isRevoked } from '../graph';
-import { observableKeysOf } from '../observables';
+import { OBSERVABLE_TYPES, observableKeysOf } from '../observables';
 import type { AlertDraft, ExternalObservation, RuleInput, Severity, StoredObject } from '../types';
 
 export const RULE = 'recurrence';
@@ -17,7 +17,7 @@ export const RULE = 'recurrence';
 const DAY_MS = 86_400_000;
 
 /** Objects that count as a report of an observable. */
-const REPORTING_TYPES = new Set(['indicator', 'observed-data', 'ipv4-addr', 'ipv6-addr', 'domain-name', 'url', 'email-addr', 'file', 'autonomous-system']);
+const REPORTING_TYPES = new Set(['indicator', 'observed-data', 'sighting', ...OBSERVABLE_TYPES]);
 
 function byDateThenId(a: StoredObject, b: StoredObject): number {
   if (a.meta.date_added !== b.meta.date_added) return a.meta.date_added > b.meta.date_added ? -1 : 1;
