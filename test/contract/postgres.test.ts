@@ -59,7 +59,7 @@ describe('postgres schemas and migrations', () => {
     await s.group('alpha').ensure();
     await s.group('alpha').ensure();
     expect(await versions(s, `${p}-alpha`)).toEqual(GROUP_MIGRATIONS.map((m) => m.version));
-    expect(await tables(s, `${p}-alpha`)).toEqual(['audit', 'collections', 'job_runs', 'job_state', 'objects', 'schema_migrations', 'status']);
+    expect(await tables(s, `${p}-alpha`)).toEqual(['audit', 'collections', 'feed_runs', 'job_runs', 'job_state', 'objects', 'schema_migrations', 'status', 'subscriptions']);
     // A second process on the same prefix finds nothing left to do.
     const again = await open(p);
     expect(await migrate(again.sql, `${p}-admin`, ADMIN_MIGRATIONS)).toEqual([]);
@@ -83,7 +83,7 @@ describe('postgres schemas and migrations', () => {
     const [a, b] = await Promise.all([open(p), open(p)]);
     await Promise.all([a.group('g').ensure(), b.group('g').ensure(), a.group('g').ensure()]);
     expect(await versions(a, `${p}-g`)).toEqual(GROUP_MIGRATIONS.map((m) => m.version));
-    expect((await a.group('g').collections.list()).map((c) => c.alias)).toEqual(['alerts', 'incidents', 'indicators', 'released-in']);
+    expect((await a.group('g').collections.list()).map((c) => c.alias)).toEqual(['alerts', 'frameworks', 'incidents', 'indicators', 'released-in']);
   });
 
   it('sorts and compares text columns in byte order, whatever the server locale', async () => {
@@ -134,7 +134,7 @@ describe('postgres schemas and migrations', () => {
     await s.sql.query(`DROP SCHEMA "${p}-alpha" CASCADE`);
     await s.sql.query(`DROP SCHEMA "${p}-admin" CASCADE`);
     expect(await s.group('alpha').objects.count()).toBe(0);
-    expect((await s.group('alpha').collections.list()).map((c) => c.alias)).toEqual(['alerts', 'incidents', 'indicators', 'released-in']);
+    expect((await s.group('alpha').collections.list()).map((c) => c.alias)).toEqual(['alerts', 'frameworks', 'incidents', 'indicators', 'released-in']);
     expect(await s.registry.list()).toEqual([]);
     expect(await versions(s, `${p}-alpha`)).toEqual(GROUP_MIGRATIONS.map((m) => m.version));
     // A group used before its ensure() gets its schema the same way.

@@ -94,10 +94,10 @@ export interface Posted {
 }
 
 /**
- * `clients` loops that each post envelopes of `size` new indicators until `stop()`; every
- * envelope and its answer is kept.
+ * `clients` loops that each post envelopes of `size` new indicators until `stop()` (waiting
+ * `pauseMs` after each answer); every envelope and its answer is kept.
  */
-export function posters(base: string, clients: number, size: number) {
+export function posters(base: string, clients: number, size: number, pauseMs = 0) {
   let running = true;
   const posted: Posted[] = [];
   const url = `${base}/colombia/collections/${incidents()}/objects/`;
@@ -108,6 +108,7 @@ export function posters(base: string, clients: number, size: number) {
       const answer = await call(url, { method: 'POST', body: e.body, headers: { 'Content-Type': TAXII } });
       posted.push({ ...e, started, answer });
       if (!isAnswer(answer)) await new Promise((r) => setTimeout(r, 50)); // the hub is gone: do not spin
+      else if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
     }
   });
   return {

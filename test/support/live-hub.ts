@@ -76,6 +76,8 @@ function childEnv(db: Pick<StorageSettings, 'mongodbUri' | 'postgresUrl'>, prefi
     PUENTE_DB_PREFIX: prefix,
     PUENTE_LOG_LEVEL: 'info',
     PUENTE_JOBS_ENABLED: 'false',
+    // 2,500 framework objects per group: only where a test asks for them.
+    PUENTE_FRAMEWORKS_SEED: 'false',
     ...extra,
   };
 }
