@@ -27,6 +27,7 @@ import { Releases } from './taxii/release';
 import { Administration } from './administration/service';
 import { administrationRouter } from './administration/routes';
 import { ExtensionDefinitions } from './taxii/extensions';
+import { exportsRouter } from './exports/routes';
 
 export interface HubDeps {
   config: Config;
@@ -167,7 +168,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   });
 
   return {
-    routers: [admin, router],
+    routers: [admin, exportsRouter({ service, authenticate: authChain }), router],
     groups,
     service,
     engine,

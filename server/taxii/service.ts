@@ -122,6 +122,42 @@ export class TaxiiService {
     };
   }
 
+  /**
+   * Every page of a read, in (date_added, key) order, with the same collection check and TLP
+   * viewer as `page()` (exports read through this, never around it). `batch` rows per query.
+   */
+  async *pages(
+    p: Principal,
+    name: string,
+    colId: string,
+    f: { ids?: string[]; types?: string[]; addedAfter?: string },
+    batch: number,
+  ): AsyncGenerator<ObjectDoc[], void, undefined> {
+    const { g } = await this.collection(p, name, colId);
+    let after: { added: string; key: string } | undefined;
+    for (;;) {
+      const page = await g.objects.page({
+        collection: colId,
+        viewer: { organisation: p.organisation },
+        ids: f.ids,
+        types: f.types,
+        versions: { all: false, first: false, last: true, exact: [] },
+        addedAfter: f.addedAfter,
+        after,
+        limit: batch,
+      });
+      if (page.docs.length) yield page.docs;
+      const last = page.docs[page.docs.length - 1];
+      if (!page.more || !last) return;
+      after = { added: last.meta.added, key: last._id };
+    }
+  }
+
+  /** The collection a caller may read (exports name it in their output), or NotFound. */
+  async readableCollection(p: Principal, name: string, colId: string): Promise<CollectionDoc> {
+    return (await this.collection(p, name, colId)).c;
+  }
+
   async status(p: Principal, name: string, statusId: string) {
     const g = await this.group(p, name);
     const s = await g.status.get(statusId);
