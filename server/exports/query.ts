@@ -5,6 +5,7 @@
  */
 import { BadRequest } from '../errors';
 import { parseQuery, strictQuery } from '../http/query';
+import { normaliseTimestamp } from '../storage/clock';
 import { isTlp, type Tlp } from '../stix/markings';
 import { OBSERVABLES, SCO_TYPES, type Observable } from './values';
 
@@ -15,7 +16,7 @@ export const EXPORT_PARAMS = [
 export interface ExportFilter {
   addedAfter?: string;
   ids?: string[];
-  /** Object types read from storage: indicators and the exported SCO types, or match[type] within them. */
+  /** Object types read from storage: indicators and the exported SCO types, or match[type] within them (may be empty). */
   types: string[];
   observables?: ReadonlySet<Observable>;
   minConfidence?: number;
@@ -33,7 +34,7 @@ function invalid(param: string, message: string): never {
 }
 
 function items(param: string, value: string): string[] {
-  const list = value.split(',').map((s) => s.trim());
+  const list = value.split(',');
   if (list.some((s) => s === '')) invalid(param, `${param} has an empty item; give a comma-separated list.`);
   return [...new Set(list)];
 }
@@ -45,13 +46,13 @@ export function parseExportQuery(query: Record<string, unknown>, now = Date.now(
     ['added_after', 'match[id]', 'match[type]'],
     1,
   );
+  // Types other than the exported ones select nothing (as a TAXII read of an absent type would).
   const types = taxii.types ? taxii.types.filter((t) => EXPORTED_TYPES.includes(t)) : EXPORTED_TYPES;
-  if (types.length === 0) invalid('match[type]', `match[type] names no exported type; exports hold ${EXPORTED_TYPES.join(', ')}.`);
   const f: ExportFilter = { types, validAt: now, includeRevoked: false };
   if (taxii.addedAfter) f.addedAfter = taxii.addedAfter;
   if (taxii.ids) f.ids = taxii.ids;
   if (raw.observable !== undefined) {
-    const list = items('observable', raw.observable.toLowerCase());
+    const list = items('observable', raw.observable);
     const unknown = list.find((o) => !(OBSERVABLES as readonly string[]).includes(o));
     if (unknown) invalid('observable', `observable "${unknown.slice(0, 40)}" is not one of ${OBSERVABLES.join(', ')}.`);
     f.observables = new Set(list as Observable[]);
@@ -61,13 +62,14 @@ export function parseExportQuery(query: Record<string, unknown>, now = Date.now(
     f.minConfidence = Number(raw.min_confidence);
   }
   if (raw.max_tlp !== undefined) {
-    const t = raw.max_tlp.toLowerCase().replace(/^tlp:/, '');
+    const t = raw.max_tlp;
     if (!isTlp(t)) invalid('max_tlp', 'max_tlp must be one of clear, green, amber, amber+strict, red (send + as %2B).');
     f.maxTlp = t;
   }
   if (raw.label !== undefined) f.labels = items('label', raw.label);
   if (raw.valid_at !== undefined) {
-    const t = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(raw.valid_at) ? Date.parse(raw.valid_at) : NaN;
+    const normalised = normaliseTimestamp(raw.valid_at, 3);
+    const t = normalised ? Date.parse(normalised) : NaN;
     if (Number.isNaN(t)) invalid('valid_at', `valid_at "${raw.valid_at.slice(0, 64)}" is not an RFC 3339 UTC timestamp such as 2026-01-31T12:00:00Z.`);
     f.validAt = t;
   }

@@ -65,12 +65,12 @@ async function sendText(res: Response, sel: Selection, ifNoneMatch: string | und
   const body = lines.length ? `${lines.join('\n')}\n` : '';
   const etag = `"${crypto.createHash('sha256').update(body).digest('base64url')}"`;
   res.setHeader('ETag', etag);
-  res.setHeader('X-Puente-Skipped', String(sel.skipped()));
-  res.setHeader('X-Puente-Count', String(lines.length));
   if (matchesEtag(ifNoneMatch, etag)) {
     res.status(304).end();
     return;
   }
+  res.setHeader('X-Puente-Skipped', String(sel.skipped()));
+  res.setHeader('X-Puente-Count', String(lines.length));
   res.status(200).setHeader('Content-Type', TEXT_MEDIA_TYPE);
   res.end(body);
 }

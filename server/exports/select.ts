@@ -49,6 +49,7 @@ function passes(stix: Record<string, unknown>, doc: ObjectDoc, f: ExportFilter):
 export function select(service: TaxiiService, p: Principal, group: string, collection: string, f: ExportFilter): Selection {
   let skipped = 0;
   async function* items(): AsyncGenerator<ExportItem, void, undefined> {
+    if (f.types.length === 0) return;
     for await (const docs of service.pages(p, group, collection, { ids: f.ids, types: f.types, addedAfter: f.addedAfter }, EXPORT_BATCH)) {
       for (const doc of docs) {
         const stix = JSON.parse(doc.raw) as Record<string, unknown>;

@@ -70,9 +70,10 @@ describe('text', () => {
     ['label=phishing', ['evil.example.org']],
     ['max_tlp=clear', ['bad.example.net/dl/x.exe']],
     ['match[type]=domain-name', ['sco.example.com']],
+    ['match[type]=malware', []],
     ['valid_at=2026-01-01T12:00:00Z&observable=ipv4', ['10.1.0.0/30', '10.1.0.5', '10.9.9.9', '192.0.2.11', '198.19.0.1']],
     ['include_revoked=true&observable=ipv4', ['10.1.0.0/30', '10.1.0.5', '10.9.9.9', '192.0.2.11', '198.19.0.2']],
-  ])('filters by %s', async (query, expected) => {
+  ])('filters by %s', async (query, expected: string[]) => {
     const res = await get('text', `?${query}`).expect(200);
     expect(lines(res.text)).toEqual(expected);
   });
@@ -134,7 +135,8 @@ describe('bad requests', () => {
     ['valid_at=yesterday', 'valid_at'],
     ['include_revoked=yes', 'include_revoked'],
     ['added_after=now', 'added_after'],
-    ['match[type]=malware', 'match[type]'],
+    ['match[type]=not_a_type', 'match[type]'],
+    ['max_tlp=AMBER', 'max_tlp'],
   ])('answers 400 invalid_parameter as a TAXII error for %s', async (query, parameter) => {
     const res = await get('csv', `?${query}`).expect(400);
     expect(res.headers['content-type']).toBe('application/taxii+json;version=2.1');
