@@ -49,6 +49,8 @@ export const mispFormat: StreamFormat = {
           analysis: '2',
           distribution: '0',
           published: false,
+          // The creating organisation is the hub's trust group (the submitters are in each comment and in the csv).
+          Orgc: { name: `Puente ${ctx.group}`, uuid: uuidV5(`orgc|${ctx.group}`, MISP_NAMESPACE) },
         };
         return `{"Event":${JSON.stringify(event).slice(0, -1)},"Attribute":[`;
       },
