@@ -50,8 +50,12 @@ export function select(service: TaxiiService, p: Principal, group: string, colle
   let skipped = 0;
   async function* items(): AsyncGenerator<ExportItem, void, undefined> {
     if (f.types.length === 0) return;
-    for await (const docs of service.pages(p, group, collection, { ids: f.ids, types: f.types, addedAfter: f.addedAfter }, EXPORT_BATCH)) {
+    const types = new Set(f.types);
+    // Types are filtered here, not in storage: with a type filter the latest-version bounds of
+    // each batch are not a col_id_ver read on PostgreSQL (measured: quadratic at 100,000 rows).
+    for await (const docs of service.pages(p, group, collection, { ids: f.ids, addedAfter: f.addedAfter }, EXPORT_BATCH)) {
       for (const doc of docs) {
+        if (!types.has(doc.meta.type)) continue;
         const stix = JSON.parse(doc.raw) as Record<string, unknown>;
         if (!passes(stix, doc, f)) continue;
         const extracted = valuesOf(stix);

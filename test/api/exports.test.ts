@@ -217,3 +217,25 @@ describe('streaming', () => {
     }
   });
 });
+
+describe('on MongoDB (FerretDB)', () => {
+  let m: TestHub;
+  let mcol: string;
+  beforeAll(async () => {
+    m = await startTestHub(kit.env(), undefined, 'mongodb');
+    const c = client(m.app, { Authorization: `Bearer ${tokens.originator}` });
+    mcol = await c.collectionId('colombia', 'indicators');
+    await c.add('colombia', 'indicators', [...data.exported, ...data.skipped, data.amber]);
+  });
+  afterAll(async () => {
+    await m?.close();
+  });
+
+  it('exports the same text list through the same contract, without the AMBER value', async () => {
+    const res = await request(m.app).get(`/colombia/collections/${mcol}/exports/text/`).set('Authorization', `Bearer ${tokens.member}`).expect(200);
+    expect(lines(res.text)).toEqual(EXPECTED_TEXT);
+    expect(res.headers['x-puente-skipped']).toBe(String(data.skipped.length));
+    const mine = await request(m.app).get(`/colombia/collections/${mcol}/exports/text/`).set('Authorization', `Bearer ${tokens.originator}`).expect(200);
+    expect(lines(mine.text)).toContain('203.0.113.66');
+  });
+});
