@@ -69,7 +69,8 @@ export function parseExportQuery(query: Record<string, unknown>, now = Date.now(
   if (raw.label !== undefined) f.labels = items('label', raw.label);
   if (raw.valid_at !== undefined) {
     const normalised = normaliseTimestamp(raw.valid_at, 3);
-    const t = normalised ? Date.parse(normalised) : NaN;
+    // Second 60 (a leap second) reads as 59, as added_after does; Date.parse refuses it.
+    const t = normalised ? Date.parse(normalised.replace(/:60(\.\d+)?Z$/, ':59$1Z')) : NaN;
     if (Number.isNaN(t)) invalid('valid_at', `valid_at "${raw.valid_at.slice(0, 64)}" is not an RFC 3339 UTC timestamp such as 2026-01-31T12:00:00Z.`);
     f.validAt = t;
   }

@@ -134,9 +134,8 @@ export class TaxiiService {
     batch: number,
   ): AsyncGenerator<ObjectDoc[], void, undefined> {
     const { g } = await this.collection(p, name, colId);
-    let after: { added: string; key: string } | undefined;
-    for (;;) {
-      const page = await g.objects.page({
+    const read = (after?: { added: string; key: string }) => {
+      const page = g.objects.page({
         collection: colId,
         viewer: { organisation: p.organisation },
         ids: f.ids,
@@ -146,10 +145,17 @@ export class TaxiiService {
         after,
         limit: batch,
       });
-      if (page.docs.length) yield page.docs;
+      page.catch(() => undefined); // a reader that stops early leaves the prefetch unawaited
+      return page;
+    };
+    // The next page is read while the caller works on this one.
+    let next = read();
+    for (;;) {
+      const page = await next;
       const last = page.docs[page.docs.length - 1];
+      if (page.more && last) next = read({ added: last.meta.added, key: last._id });
+      if (page.docs.length) yield page.docs;
       if (!page.more || !last) return;
-      after = { added: last.meta.added, key: last._id };
     }
   }
 

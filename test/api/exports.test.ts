@@ -78,6 +78,11 @@ describe('text', () => {
     expect(lines(res.text)).toEqual(expected);
   });
 
+  it('reads a leap second in valid_at as second 59, as added_after does', async () => {
+    const res = await get('text', '?valid_at=2026-01-01T12:00:60Z&observable=domain').expect(200);
+    expect(lines(res.text)).toEqual(['evil.example.org', 'sco.example.com']);
+  });
+
   it('filters by match[id] (the latest version only)', async () => {
     const res = await get('text', `?match[id]=${data.versioned}`).expect(200);
     expect(lines(res.text)).toEqual(['192.0.2.11']);
