@@ -32,6 +32,7 @@ import type { ServiceDeps } from './taxii/deps';
 import { FeedRunner } from './feeds/runner';
 import { Feeds } from './feeds/service';
 import { feedsRouter } from './feeds/routes';
+import { exportsRouter } from './exports/routes';
 
 export interface HubDeps {
   config: Config;
@@ -196,7 +197,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   const feedsRoutes = feedsRouter({ feeds, authenticate: authChain, maxContentLength: config.maxContentLength, pageSizeMax: config.pageSizeMax });
 
   return {
-    routers: [feedsRoutes, admin, router],
+    routers: [feedsRoutes, admin, exportsRouter({ service, authenticate: authChain }), router],
     groups,
     service,
     engine,

@@ -122,6 +122,48 @@ export class TaxiiService {
     };
   }
 
+  /**
+   * Every page of a read, in (date_added, key) order, with the same collection check and TLP
+   * viewer as `page()` (exports read through this, never around it). `batch` rows per query.
+   */
+  async *pages(
+    p: Principal,
+    name: string,
+    colId: string,
+    f: { ids?: string[]; types?: string[]; addedAfter?: string },
+    batch: number,
+  ): AsyncGenerator<ObjectDoc[], void, undefined> {
+    const { g } = await this.collection(p, name, colId);
+    const read = (after?: { added: string; key: string }) => {
+      const page = g.objects.page({
+        collection: colId,
+        viewer: { organisation: p.organisation },
+        ids: f.ids,
+        types: f.types,
+        versions: { all: false, first: false, last: true, exact: [] },
+        addedAfter: f.addedAfter,
+        after,
+        limit: batch,
+      });
+      page.catch(() => undefined); // a reader that stops early leaves the prefetch unawaited
+      return page;
+    };
+    // The next page is read while the caller works on this one.
+    let next = read();
+    for (;;) {
+      const page = await next;
+      const last = page.docs[page.docs.length - 1];
+      if (page.more && last) next = read({ added: last.meta.added, key: last._id });
+      if (page.docs.length) yield page.docs;
+      if (!page.more || !last) return;
+    }
+  }
+
+  /** The collection a caller may read (exports name it in their output), or NotFound. */
+  async readableCollection(p: Principal, name: string, colId: string): Promise<CollectionDoc> {
+    return (await this.collection(p, name, colId)).c;
+  }
+
   async status(p: Principal, name: string, statusId: string) {
     const g = await this.group(p, name);
     const s = await g.status.get(statusId);

@@ -453,6 +453,28 @@ describe('subscriptions', () => {
   });
 });
 
+describe('exports', () => {
+  const exportOf = (format: string) => `/colombia/collections/${incidents}/exports/${format}/`;
+  beforeAll(async () => {
+    await call('post', objectsOf(incidents), { body: JSON.stringify(envelope(indicator({ pattern: "[ipv4-addr:value = '198.51.100.99']" }))) });
+  });
+
+  it.each(['text', 'csv', 'suricata', 'snort', 'zeek', 'stix', 'misp'])('describes the 200 of the %s export', async (format) => {
+    const res = await call('get', exportOf(format), { accept: '*/*' });
+    expect(res.status).toBe(200);
+  });
+
+  it('describes the 304 of an unchanged text export, and its 400, 404 and 406', async () => {
+    const first = await call('get', exportOf('text'), { accept: '*/*' });
+    const res = await request(t.app).get(exportOf('text')).set('Authorization', `Bearer ${writer}`).set('If-None-Match', first.headers.etag as string);
+    expect(res.status).toBe(304);
+    api.expectDescribed(res, { method: 'get', path: exportOf('text') });
+    expect((await call('get', `${exportOf('csv')}?max_tlp=purple`, { accept: '*/*' })).status).toBe(400);
+    expect((await call('get', exportOf('xml'), { accept: '*/*' })).status).toBe(404);
+    expect((await call('get', exportOf('csv'), { accept: 'application/xml' })).status).toBe(406);
+  });
+});
+
 describe('coverage', () => {
   it('exercised every operation of openapi.yaml with a 2xx answer', () => {
     const succeeded = new Set([...api.seen].filter((s) => / 2\d\d$/.test(s)).map((s) => s.replace(/ \d+$/, '')));
