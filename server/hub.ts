@@ -27,6 +27,8 @@ import { Releases } from './taxii/release';
 import { Administration } from './administration/service';
 import { administrationRouter } from './administration/routes';
 import { ExtensionDefinitions } from './taxii/extensions';
+import { SearchService } from './search/service';
+import { searchRouter } from './search/routes';
 
 export interface HubDeps {
   config: Config;
@@ -166,8 +168,15 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     pageSizeMax: config.pageSizeMax,
   });
 
+  const search = searchRouter({
+    search: new SearchService({ groups, tokens, pageSizeDefault: config.pageSizeDefault }),
+    authenticate: authChain,
+    pageSizeMax: config.pageSizeMax,
+    maxContentLength: config.maxContentLength,
+  });
+
   return {
-    routers: [admin, router],
+    routers: [admin, search, router],
     groups,
     service,
     engine,

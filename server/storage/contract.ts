@@ -9,6 +9,7 @@
 import type { AuditEntry, NewAuditEntry } from './audit';
 import type { CollectionDoc, GroupDoc } from './collections';
 import type { ObjectDoc, ObjectDraft, ObjectQuery, Page, Viewer } from './objects';
+import type { SearchQuery } from './search';
 import type { StatusDoc } from './status';
 import type { Checkpoint, Lease, LeaseDoc, Outcome, RunDoc, Trigger } from './jobs';
 
@@ -140,6 +141,15 @@ export interface ObjectGraph {
   shareableKeyReports(keys: string[], since: string, opts: { excludeCollection: string; notFromGroup: string }): Promise<KeyReport[]>;
 }
 
+/**
+ * The analysts' search reads of one group: candidates in (date_added, key) order, after the
+ * cursor, at most `limit`, restricted (AMBER/RED) objects only for the organisations they name.
+ * Each backend names the index each match kind relies on.
+ */
+export interface SearchRepository {
+  find(q: SearchQuery): Promise<ObjectDoc[]>;
+}
+
 export interface GroupStorage {
   readonly name: string;
   /** Creates the group's database/schema, tables and named indexes if missing (idempotent). */
@@ -151,6 +161,7 @@ export interface GroupStorage {
   readonly runs: RunsRepository;
   readonly checkpoints: CheckpointRepository;
   readonly graph: ObjectGraph;
+  readonly search: SearchRepository;
 }
 
 /** The registry of trust groups (the hub's own admin database/schema). */

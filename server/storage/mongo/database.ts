@@ -18,6 +18,7 @@ import { MongoLeases } from './leases';
 import { MongoRateLimits } from './rate-limits';
 import { MongoObjectGraph } from './object-graph';
 import { MongoObjects, ensureObjectIndexes } from './objects';
+import { MongoSearch, ensureSearchIndexes } from './search';
 import { MongoStatus } from './status';
 import { guarded } from './errors';
 
@@ -77,6 +78,7 @@ export class MongoStorage implements Storage {
         name,
         ensure: async () => {
           await ensureObjectIndexes(db);
+          await ensureSearchIndexes(db);
           await MongoStatus.ensureIndexes(db);
           await MongoRuns.ensureIndexes(conn);
           for (const spec of DEFAULT_COLLECTIONS) await collections.ensure(name, spec);
@@ -88,6 +90,7 @@ export class MongoStorage implements Storage {
         runs: guarded(new MongoRuns(conn)),
         checkpoints: guarded(new MongoCheckpoints(conn)),
         graph: guarded(new MongoObjectGraph(db)),
+        search: guarded(new MongoSearch(db)),
       });
       this.groups.set(name, g);
     }

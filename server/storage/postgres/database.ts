@@ -15,6 +15,7 @@ import { PostgresRateLimits } from './rate-limits';
 import { ADMIN_MIGRATIONS, GROUP_MIGRATIONS, migrate } from './migrations';
 import { PostgresObjectGraph } from './object-graph';
 import { PostgresObjects } from './objects';
+import { PostgresSearch } from './search';
 import { ident, SchemaSql, Sql } from './sql';
 import { PostgresStatus } from './status';
 
@@ -97,6 +98,7 @@ export class PostgresStorage implements Storage {
         runs: new PostgresRuns(q, schema),
         checkpoints: new PostgresCheckpoints(q, schema),
         graph: new PostgresObjectGraph(q, schema),
+        search: new PostgresSearch(q, schema),
       };
       this.groups.set(name, g);
     }
