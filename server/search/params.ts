@@ -13,22 +13,23 @@ export const FILTER_PARAMS = [
 
 type FilterParam = (typeof FILTER_PARAMS)[number];
 
-function bad(param: string, message: string): never {
+function invalidParam(param: string, message: string): never {
   throw new BadRequest('invalid_parameter', message, { parameter: param });
 }
 
 const TYPE = /^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$/;
 const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red', 'none'];
 
-function list(param: string, v: string | string[]): string[] {
-  const items = (Array.isArray(v) ? v : v.split(',')).map((s) => String(s).trim());
-  if (items.length === 0 || items.length > 100 || items.some((s) => s === '' || s.length > 300)) bad(param, `${param} takes a list of 1 to 100 non-empty values.`);
+/** A comma-separated list of non-empty items, at most 2000 characters in all. */
+function list(param: string, v: string): string[] {
+  const items = v.split(',');
+  if (v.length > 2000 || items.some((s) => s === '')) invalidParam(param, `${param} takes a comma-separated list of non-empty values (at most 2000 characters).`);
   return [...new Set(items)];
 }
 
 function time(param: string, v: string): string {
   const t = normaliseTimestamp(v, 6);
-  if (!t) bad(param, `${param} "${v.slice(0, 64)}" is not an RFC 3339 UTC timestamp such as 2026-01-31T12:00:00Z.`);
+  if (!t) invalidParam(param, `${param} "${v.slice(0, 64)}" is not an RFC 3339 UTC timestamp such as 2026-01-31T12:00:00Z.`);
   return t;
 }
 
@@ -42,23 +43,18 @@ function range(get: (k: FilterParam) => string | undefined, from: FilterParam, t
 }
 
 function confidence(param: string, v: string): number {
-  if (!/^\d{1,3}$/.test(v) || Number(v) > 100) bad(param, `${param} must be a whole number from 0 to 100.`);
+  if (!/^(100|[1-9]?[0-9])$/.test(v)) invalidParam(param, `${param} must be a whole number from 0 to 100.`);
   return Number(v);
 }
 
-/** Filters from single string values (query) or lists (bulk body). */
-export function parseFilters(raw: Partial<Record<FilterParam, string | string[]>>): SearchFilters {
-  const s = (k: FilterParam): string | undefined => {
-    const v = raw[k];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') bad(k, `${k} must be a string.`);
-    return v;
-  };
+/** Filters from their string values (query parameters, or the `filters` of a bulk lookup). */
+export function parseFilters(raw: Partial<Record<FilterParam, string>>): SearchFilters {
+  const s = (k: FilterParam): string | undefined => raw[k];
   const l = (k: FilterParam) => (raw[k] === undefined ? undefined : list(k, raw[k]));
   const f: SearchFilters = {};
   const types = l('type');
   if (types) {
-    if (types.some((t) => !TYPE.test(t))) bad('type', 'type takes STIX type names.');
+    if (types.some((t) => !TYPE.test(t))) invalidParam('type', 'type takes STIX type names.');
     f.types = types;
   }
   f.labels = l('label');
@@ -66,7 +62,7 @@ export function parseFilters(raw: Partial<Record<FilterParam, string | string[]>
   const markings = l('marking');
   if (markings) {
     if (markings.some((m) => !TLPS.includes(m) && !/^marking-definition--[0-9a-f-]{36}$/.test(m))) {
-      bad('marking', `marking takes TLP names (${TLPS.join(', ')}) or marking-definition ids.`);
+      invalidParam('marking', `marking takes TLP names (${TLPS.join(', ')}) or marking-definition ids.`);
     }
     f.markings = markings;
   }
@@ -86,7 +82,7 @@ export function parseFilters(raw: Partial<Record<FilterParam, string | string[]>
 
 export function parseLimit(v: string | undefined, max: number): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^[0-9]{1,9}$/.test(v) || Number(v) < 1) bad('limit', `limit must be a whole number of at least 1 (at most ${max} are returned).`);
+  if (!/^[0-9]{1,9}$/.test(v) || Number(v) < 1) invalidParam('limit', `limit must be a whole number of at least 1 (at most ${max} are returned).`);
   return Math.min(Number(v), max);
 }
 

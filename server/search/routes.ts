@@ -62,12 +62,11 @@ export function searchRouter(d: SearchRouteDeps): Router {
     if (!Array.isArray(b.values) || b.values.some((v) => typeof v !== 'string')) throw new BadRequest('invalid_request', '"values" must be a list of strings.');
     const f = b.filters ?? {};
     if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new BadRequest('invalid_request', '"filters" must be an object.');
-    const filters: Record<string, string | string[]> = {};
+    const filters: Record<string, string> = {};
     for (const [k, v] of Object.entries(f)) {
       if (!(FILTER_PARAMS as readonly string[]).includes(k)) throw new BadRequest('invalid_request', `Unknown filter "${k.slice(0, 64)}". Filters: ${FILTER_PARAMS.join(', ')}.`);
-      if (typeof v === 'number') filters[k] = String(v);
-      else if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))) filters[k] = v as string | string[];
-      else throw new BadRequest('invalid_request', `Filter "${k}" takes a string or a list of strings.`);
+      if (typeof v !== 'string') throw new BadRequest('invalid_request', `Filter "${k}" takes a string, as the query parameter does (lists comma-separated).`);
+      filters[k] = v;
     }
     if (b.limit !== undefined && typeof b.limit !== 'number') throw new BadRequest('invalid_request', '"limit" must be a number.');
     if (b.next !== undefined && typeof b.next !== 'string') throw new BadRequest('invalid_request', '"next" must be a string.');

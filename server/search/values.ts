@@ -67,7 +67,8 @@ function ipLookup(value: string, text: string): LookupValue | null {
 /** null when the value is none of the kinds above. */
 export function lookupValue(raw: string): LookupValue | null {
   const text = raw.trim();
-  if (text === '' || text.length > 2048) return null;
+  // Control characters are in no observable (and a NUL would not reach PostgreSQL).
+  if (text === '' || text.length > 2048 || [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return null;
   if (/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(text) && (text.includes('.') || text.includes(':')) && !/^[0-9a-fA-F]+$/.test(text)) {
     const ip = ipLookup(raw, text);
     if (ip) return ip;

@@ -414,6 +414,50 @@ describe('job administration', () => {
   });
 });
 
+describe('search', () => {
+  const JSON_TYPE = 'application/json';
+  const ind = indicator({ name: 'Search target', pattern: "[domain-name:value = 'c2.search-test.example']" });
+  const mal = malware({ name: 'Searchware' });
+  const rel = {
+    type: 'relationship', spec_version: '2.1', id: stixId('relationship'), created: '2026-01-03T00:00:00.000Z', modified: '2026-01-03T00:00:00.000Z',
+    relationship_type: 'indicates', source_ref: ind.id, target_ref: mal.id,
+  };
+  beforeAll(async () => {
+    expect((await call('post', objectsOf(incidents), { body: JSON.stringify(envelope(ind, mal, rel)) })).status).toBe(202);
+  });
+
+  it('describes the lookup of one value, paged, and its 400, 404 and 406', async () => {
+    const one = await call('get', '/colombia/search/observables/?value=search-test.example&limit=1', { accept: JSON_TYPE });
+    expect(json(one).results).toHaveLength(1);
+    expect(json(await call('get', '/colombia/search/observables/?value=search-test.example&type=indicator&label=x', { accept: JSON_TYPE })).results).toEqual([]);
+    expect((await call('get', '/colombia/search/observables/', { accept: JSON_TYPE })).status).toBe(400);
+    expect((await call('get', '/colombia/search/observables/?value=a&confidence_min=101', { accept: JSON_TYPE })).status).toBe(400);
+    expect((await call('get', '/eu/search/observables/?value=a', { accept: JSON_TYPE })).status).toBe(404);
+    expect((await call('get', '/colombia/search/observables/?value=a', { accept: 'application/xml' })).status).toBe(406);
+    expect((await call('get', '/colombia/search/observables/?value=a', { token: null, accept: JSON_TYPE })).status).toBe(401);
+  });
+
+  it('describes the bulk lookup and its 400 and 415', async () => {
+    const ok = await call('post', '/colombia/search/observables/', {
+      accept: JSON_TYPE, contentType: JSON_TYPE, body: JSON.stringify({ values: ['c2.search-test.example', '???'], filters: { type: 'indicator' }, limit: 10 }),
+    });
+    expect(ok.status).toBe(200);
+    expect(json(ok).unrecognised).toEqual(['???']);
+    expect((await call('post', '/colombia/search/observables/', { accept: JSON_TYPE, contentType: JSON_TYPE, body: JSON.stringify({ values: [] }) })).status).toBe(400);
+    expect((await call('post', '/colombia/search/observables/', { accept: JSON_TYPE, contentType: TAXII, body: JSON.stringify({ values: ['a'] }) })).status).toBe(415);
+  });
+
+  it('describes text search with facets, and the neighbourhood', async () => {
+    const res = json(await call('get', '/colombia/search/objects/?q=searchware&facets=true', { accept: JSON_TYPE }));
+    expect(res.facets).toMatchObject({ type: { malware: 1 }, complete: true });
+    expect((await call('get', '/colombia/search/objects/?facets=maybe', { accept: JSON_TYPE })).status).toBe(400);
+    const n = json(await call('get', `/colombia/search/neighbourhood/${mal.id}/?hops=2`, { accept: JSON_TYPE }));
+    expect(n.edges).toHaveLength(1);
+    expect((await call('get', `/colombia/search/neighbourhood/${stixId('malware')}/`, { accept: JSON_TYPE })).status).toBe(404);
+    expect((await call('get', `/colombia/search/neighbourhood/${mal.id}/?hops=9`, { accept: JSON_TYPE })).status).toBe(400);
+  });
+});
+
 describe('development mode and rate limit', () => {
   it('describes X-Puente-Development-Principal and the 429 with Retry-After', async () => {
     const dev = await startTestHub({ PUENTE_RATE_LIMIT_PER_MINUTE: '2' });
