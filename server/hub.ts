@@ -29,6 +29,9 @@ import { administrationRouter } from './administration/routes';
 import { ExtensionDefinitions } from './taxii/extensions';
 import { SearchService } from './search/service';
 import { searchRouter } from './search/routes';
+import { AlertWorkflow, type Severity } from './alerts/workflow';
+import { alertsRouter } from './alerts/routes';
+import { AlertNotifier } from './alerts/notify';
 
 export interface HubDeps {
   config: Config;
@@ -145,7 +148,18 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     pageSizeMax: config.pageSizeMax,
     publicUrl: config.publicUrl,
   });
+  const notifier = new AlertNotifier({
+    groups,
+    log,
+    minSeverity: config.alertNotifyMinSeverity as Severity,
+    webhookUrl: config.alertWebhookUrl,
+    smtpUrl: config.smtpUrl,
+    emailTo: config.alertEmailTo,
+    emailFrom: config.alertEmailFrom,
+    publicUrl: config.publicUrl,
+  });
   const engine = new CorrelationEngine({
+    onNewAlerts: (group, docs) => notifier.newAlerts(group, docs),
     groups,
     configFor: correlationConfigs(config),
     ics: loadIcs(config.attackIcsPath, (m) => log.warn(m)),
@@ -175,8 +189,15 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     maxContentLength: config.maxContentLength,
   });
 
+  const alerts = alertsRouter({
+    workflow: new AlertWorkflow({ groups, tokens, pageSizeDefault: config.pageSizeDefault }),
+    authenticate: authChain,
+    pageSizeMax: config.pageSizeMax,
+    maxContentLength: config.maxContentLength,
+  });
+
   return {
-    routers: [admin, search, router],
+    routers: [admin, search, alerts, router],
     groups,
     service,
     engine,
@@ -186,6 +207,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     stop: async () => {
       await jobs.stop();
       await audit.close();
+      notifier.close();
       closeAuth();
     },
   };

@@ -87,4 +87,10 @@ export const SETTINGS = [
   { key: 'correlationConfigPath', env: 'PUENTE_CORRELATION_CONFIG', type: 'string', describe: 'JSON file of per-trust-group correlation settings (criticalSectors, protectedAssets); see docs/correlation.md.' },
   { key: 'attackIcsPath', env: 'PUENTE_ATTACK_ICS_PATH', type: 'string', default: 'reference/ics-attack/ics-attack-18.1.json', describe: 'MITRE ATT&CK for ICS STIX bundle for the ics-techniques rule (relative to the installation).' },
   { key: 'logLevel', env: 'PUENTE_LOG_LEVEL', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'pino log level.' },
+  // Alert notifications (server/alerts/notify.ts)
+  { key: 'alertNotifyMinSeverity', env: 'PUENTE_ALERT_NOTIFY_MIN_SEVERITY', type: 'enum', default: 'high', values: ['low', 'medium', 'high', 'critical'], describe: 'New correlation alerts at or above this severity are notified (webhook, e-mail).' },
+  { key: 'alertWebhookUrl', env: 'PUENTE_ALERT_WEBHOOK_URL', type: 'string', describe: 'URL that new alerts are POSTed to as JSON. Unset: no webhook.' },
+  { key: 'smtpUrl', env: 'PUENTE_SMTP_URL', type: 'string', describe: 'SMTP server for alert e-mail (smtp://user:pass@host:587 or smtps://…). Unset: no e-mail.' },
+  { key: 'alertEmailTo', env: 'PUENTE_ALERT_EMAIL_TO', type: 'list', default: [], describe: 'Comma-separated recipients of alert e-mail.' },
+  { key: 'alertEmailFrom', env: 'PUENTE_ALERT_EMAIL_FROM', type: 'string', default: 'puente@localhost', describe: 'Sender of alert e-mail.' },
 ] as const satisfies readonly Setting[];

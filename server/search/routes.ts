@@ -23,12 +23,12 @@ export interface SearchRouteDeps {
   maxContentLength: number;
 }
 
-const negotiateJson: RequestHandler = (req, _res, next) => {
+export const negotiateJson: RequestHandler = (req, _res, next) => {
   if (!acceptsJson(req.get('accept'))) throw new NotAcceptable('This endpoint answers application/json; the Accept header does not allow it.');
   next();
 };
 
-const requireJsonBody: RequestHandler = (req, _res, next) => {
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
   if (!isJsonContentType(req.get('content-type'))) throw new UnsupportedMediaType('Send the body as Content-Type: application/json.');
   next();
 };

@@ -9,6 +9,7 @@
 import type { AuditEntry, NewAuditEntry } from './audit';
 import type { CollectionDoc, GroupDoc } from './collections';
 import type { ObjectDoc, ObjectDraft, ObjectQuery, Page, Viewer } from './objects';
+import type { AlertStateDoc, AllowEntry } from './alert-state';
 import type { SearchQuery } from './search';
 import type { StatusDoc } from './status';
 import type { Checkpoint, Lease, LeaseDoc, Outcome, RunDoc, Trigger } from './jobs';
@@ -150,6 +151,25 @@ export interface SearchRepository {
   find(q: SearchQuery): Promise<ObjectDoc[]>;
 }
 
+/**
+ * Triage state of alerts (storage/alert-state.ts). No transactions (FerretDB): the first state
+ * of an alert is an insert into the primary key (first writer wins), later changes a replace
+ * conditioned on the version read.
+ */
+export interface AlertStateRepository {
+  get(ids: string[]): Promise<AlertStateDoc[]>;
+  /** false when a state for this id exists already. */
+  create(doc: AlertStateDoc): Promise<boolean>;
+  /** Replaces the state if it is still at `doc.version - 1`; false when someone changed it first. */
+  replace(doc: AlertStateDoc): Promise<boolean>;
+  allow(entries: AllowEntry[]): Promise<void>;
+  /** The allow-listed keys among these. */
+  allowed(keys: string[]): Promise<Set<string>>;
+  allowList(limit: number): Promise<AllowEntry[]>;
+  /** Claims the notification of one alert (a unique insert); false when it was claimed before. */
+  claimNotification(alertId: string): Promise<boolean>;
+}
+
 export interface GroupStorage {
   readonly name: string;
   /** Creates the group's database/schema, tables and named indexes if missing (idempotent). */
@@ -162,6 +182,7 @@ export interface GroupStorage {
   readonly checkpoints: CheckpointRepository;
   readonly graph: ObjectGraph;
   readonly search: SearchRepository;
+  readonly alerts: AlertStateRepository;
 }
 
 /** The registry of trust groups (the hub's own admin database/schema). */

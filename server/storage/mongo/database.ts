@@ -19,6 +19,7 @@ import { MongoRateLimits } from './rate-limits';
 import { MongoObjectGraph } from './object-graph';
 import { MongoObjects, ensureObjectIndexes } from './objects';
 import { MongoSearch, ensureSearchIndexes } from './search';
+import { MongoAlertState } from './alert-state';
 import { MongoStatus } from './status';
 import { guarded } from './errors';
 
@@ -91,6 +92,7 @@ export class MongoStorage implements Storage {
         checkpoints: guarded(new MongoCheckpoints(conn)),
         graph: guarded(new MongoObjectGraph(db)),
         search: guarded(new MongoSearch(db)),
+        alerts: guarded(new MongoAlertState(db)),
       });
       this.groups.set(name, g);
     }

@@ -16,6 +16,7 @@ import { ADMIN_MIGRATIONS, GROUP_MIGRATIONS, migrate } from './migrations';
 import { PostgresObjectGraph } from './object-graph';
 import { PostgresObjects } from './objects';
 import { PostgresSearch } from './search';
+import { PostgresAlertState } from './alert-state';
 import { ident, SchemaSql, Sql } from './sql';
 import { PostgresStatus } from './status';
 
@@ -99,6 +100,7 @@ export class PostgresStorage implements Storage {
         checkpoints: new PostgresCheckpoints(q, schema),
         graph: new PostgresObjectGraph(q, schema),
         search: new PostgresSearch(q, schema),
+        alerts: new PostgresAlertState(q, schema),
       };
       this.groups.set(name, g);
     }

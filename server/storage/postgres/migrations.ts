@@ -122,7 +122,8 @@ export const GROUP_MIGRATIONS: Migration[] = [
     // the queries are the same text: a 'simple' tsvector over name, description, aliases and
     // labels (text_gin), and every parent domain of each domain, URL host and e-mail domain in
     // the observable keys (domain_sfx_gin: "domains with their subdomains" as one GIN probe).
-    // Both without the pending list, as in version 2.
+    // Both without the pending list, as in version 2. Then the alert workflow's tables
+    // (storage/alert-state.ts): triage state, the allow-list, notification claims.
     version: 6,
     sql: (schema) => {
       const s = ident(schema);
@@ -148,7 +149,23 @@ export const GROUP_MIGRATIONS: Migration[] = [
                  generate_subscripts(parts, 1) AS i
           $f$;
         CREATE INDEX text_gin ON ${s}.objects USING gin (${s}.search_tsv(raw)) WITH (fastupdate = off);
-        CREATE INDEX domain_sfx_gin ON ${s}.objects USING gin (${s}.domain_suffixes(keys)) WITH (fastupdate = off);`;
+        CREATE INDEX domain_sfx_gin ON ${s}.objects USING gin (${s}.domain_suffixes(keys)) WITH (fastupdate = off);
+
+        CREATE TABLE ${s}.alert_state (
+          id text COLLATE "C" PRIMARY KEY,
+          version integer NOT NULL,
+          doc jsonb NOT NULL
+        );
+        CREATE TABLE ${s}.allowlist (
+          key text COLLATE "C" PRIMARY KEY,
+          added text NOT NULL,
+          by_subject text NOT NULL,
+          alert text NOT NULL
+        );
+        CREATE TABLE ${s}.alert_notified (
+          id text COLLATE "C" PRIMARY KEY,
+          at timestamptz NOT NULL DEFAULT now()
+        );`;
     },
   },
 ];
