@@ -27,7 +27,7 @@ export interface AlertRouteDeps {
 function listParam<T extends string>(name: string, v: string | undefined, allowed?: readonly T[]): T[] | undefined {
   if (v === undefined) return undefined;
   const items = v.split(',');
-  if (items.some((s) => s === '' || s.length > 100) || (allowed && items.some((s) => !allowed.includes(s as T)))) {
+  if (v.length > 2000 || items.some((s) => s === '') || (allowed && items.some((s) => !allowed.includes(s as T)))) {
     throw new BadRequest('invalid_parameter', `${name} takes a comma-separated list${allowed ? ` of ${allowed.join(', ')}` : ''}.`, { parameter: name });
   }
   return items as T[];

@@ -201,7 +201,7 @@ function validate(c: Change): void {
   if (c.status === 'closed' && !c.reason) throw new BadRequest('invalid_request', 'Closing an alert needs a reason.');
   if (c.reason && c.status !== 'closed') throw new BadRequest('invalid_request', 'A reason is given only when closing (status closed).');
   if (c.allow && c.reason !== 'false_positive') throw new BadRequest('invalid_request', 'allow is only for closing as false_positive.');
-  if (c.comment !== undefined && (c.comment.trim() === '' || c.comment.length > 4000)) throw new BadRequest('invalid_request', 'A comment is 1 to 4000 characters.');
+  if (c.comment !== undefined && (c.comment === '' || c.comment.length > 4000)) throw new BadRequest('invalid_request', 'A comment is 1 to 4000 characters.');
   if (c.assignee !== undefined && c.assignee !== null && (c.assignee === '' || c.assignee.length > 200)) throw new BadRequest('invalid_request', 'assignee is 1 to 200 characters, or null.');
   if (c.status === undefined && c.assignee === undefined && c.comment === undefined) throw new BadRequest('invalid_request', 'Give at least one of status, assignee, comment.');
 }

@@ -52,6 +52,13 @@ async function call(
   return api.expectDescribed(res, { method, path });
 }
 
+/** A protected network for colombia, so the alert workflow has an alert to describe. */
+function correlationConfig(): string {
+  const file = join(dir, 'correlation.json');
+  writeFileSync(file, JSON.stringify({ colombia: { protectedAssets: { cidrs: ['192.0.2.0/24'] } } }));
+  return file;
+}
+
 function json(res: { text: string }): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   return JSON.parse(res.text);
 }
@@ -70,6 +77,8 @@ beforeAll(async () => {
     PUENTE_MAX_OBJECTS: '20',
     PUENTE_MAX_STRING_LENGTH: '4096',
     PUENTE_MAX_PROPERTIES: '100',
+    PUENTE_CORRELATION_SETTLE_MS: '0',
+    PUENTE_CORRELATION_CONFIG: correlationConfig(),
   });
   writer = token(ORG_A, { colombia: ['reader', 'writer'] });
   reader = token(ORG_B, { colombia: ['reader'] });
@@ -455,6 +464,33 @@ describe('search', () => {
     expect(n.edges).toHaveLength(1);
     expect((await call('get', `/colombia/search/neighbourhood/${stixId('malware')}/`, { accept: JSON_TYPE })).status).toBe(404);
     expect((await call('get', `/colombia/search/neighbourhood/${mal.id}/?hops=9`, { accept: JSON_TYPE })).status).toBe(400);
+  });
+});
+
+describe('alerts', () => {
+  const JSON_TYPE = 'application/json';
+  let id: string;
+  beforeAll(async () => {
+    const hit = indicator({ pattern: "[ipv4-addr:value = '192.0.2.9']" });
+    expect((await call('post', objectsOf(incidents), { body: JSON.stringify(envelope(hit)) })).status).toBe(202);
+    expect((await call('post', '/colombia/admin/jobs/correlation/run', { token: admin })).status).toBe(200);
+    const queue = json(await call('get', '/colombia/alerts/?status=new&limit=1', { accept: JSON_TYPE }));
+    id = queue.alerts[0].id;
+  });
+
+  it('describes the queue, one alert, a change, bulk acknowledge and the allow-list', async () => {
+    const body = (b: unknown) => ({ accept: JSON_TYPE, contentType: JSON_TYPE, body: JSON.stringify(b) });
+    expect((await call('post', '/colombia/alerts/acknowledge/', body({ ids: [id, 'grouping--x'] }))).status).toBe(200);
+    expect((await call('post', `/colombia/alerts/${id}/`, body({ comment: 'checked', assignee: 'ana' }))).status).toBe(200);
+    expect((await call('post', `/colombia/alerts/${id}/`, body({ status: 'closed', reason: 'false_positive', allow: true }))).status).toBe(200);
+    expect(json(await call('get', `/colombia/alerts/${id}/`, { accept: JSON_TYPE })).state.history).toHaveLength(3);
+    expect(json(await call('get', '/colombia/alerts/allowlist/', { accept: JSON_TYPE })).entries.length).toBeGreaterThan(0);
+    expect((await call('post', `/colombia/alerts/${id}/`, body({ status: 'closed' }))).status).toBe(400);
+    expect((await call('post', `/colombia/alerts/${id}/`, { ...body({ comment: 'x' }), token: reader })).status).toBe(403);
+    expect((await call('post', '/colombia/alerts/acknowledge/', { ...body({ ids: [id] }), token: reader })).status).toBe(403);
+    expect((await call('get', `/colombia/alerts/${stixId('grouping')}/`, { accept: JSON_TYPE })).status).toBe(404);
+    expect((await call('get', '/colombia/alerts/?severity=urgent', { accept: JSON_TYPE })).status).toBe(400);
+    expect((await call('get', '/colombia/alerts/allowlist/?x=1', { accept: JSON_TYPE })).status).toBe(400);
   });
 });
 
