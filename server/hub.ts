@@ -32,6 +32,7 @@ import { searchRouter } from './search/routes';
 import { AlertWorkflow, type Severity } from './alerts/workflow';
 import { alertsRouter } from './alerts/routes';
 import { AlertNotifier } from './alerts/notify';
+import { consoleRouter } from './console';
 
 export interface HubDeps {
   config: Config;
@@ -197,7 +198,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   });
 
   return {
-    routers: [admin, search, alerts, router],
+    routers: [consoleRouter(), admin, search, alerts, router],
     groups,
     service,
     engine,
