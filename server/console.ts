@@ -11,7 +11,8 @@ import { REPO_ROOT } from './paths';
 export function consoleRouter(): Router {
   const r = Router();
   const files = { index: 'index.html', fallthrough: true, redirect: true, dotfiles: 'ignore' as const };
-  r.use('/console/vendor', express.static(path.join(path.dirname(require.resolve('cytoscape/package.json')), 'dist'), { index: false, fallthrough: true }));
+  // cytoscape's `exports` hide its package.json from require.resolve: the installation's copy.
+  r.use('/console/vendor', express.static(path.join(REPO_ROOT, 'node_modules', 'cytoscape', 'dist'), { index: false, fallthrough: true }));
   r.use('/console', express.static(path.join(REPO_ROOT, 'console'), files));
   return r;
 }
