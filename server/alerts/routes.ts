@@ -13,7 +13,7 @@ import { BadRequest } from '../errors';
 import { strictQuery } from '../http/query';
 import { readBody } from '../http/taxii';
 import { negotiateJson, requireJsonBody, sendJson } from '../search/routes';
-import { parseLimit, parseNext } from '../search/params';
+import { lengthOf, parseLimit, parseNext } from '../search/params';
 import { ALERT_STATUSES, type AlertStatus } from '../storage/alert-state';
 import { SEVERITIES, type AlertWorkflow, type Change, type QueueFilter, type Severity } from './workflow';
 
@@ -27,7 +27,7 @@ export interface AlertRouteDeps {
 function listParam<T extends string>(name: string, v: string | undefined, allowed?: readonly T[]): T[] | undefined {
   if (v === undefined) return undefined;
   const items = v.split(',');
-  if (v.length > 2000 || items.some((s) => s === '') || (allowed && items.some((s) => !allowed.includes(s as T)))) {
+  if (lengthOf(v) > 200 || items.some((s) => s === '') || (allowed && items.some((s) => !allowed.includes(s as T)))) {
     throw new BadRequest('invalid_parameter', `${name} takes a comma-separated list${allowed ? ` of ${allowed.join(', ')}` : ''}.`, { parameter: name });
   }
   return items as T[];
@@ -85,13 +85,14 @@ export function alertsRouter(d: AlertRouteDeps): Router {
     strictQuery(query(req), []);
     sendJson(res, 200, await w.allowList(principalOf(res), root(req)));
   });
-  r.get('/:root/alerts/:id/', ...pre, async (req, res) => {
+  // Only grouping ids here, so acknowledge/ and allowlist/ are paths of their own (405 and Allow stay exact).
+  r.get('/:root/alerts/grouping--:uuid/', ...pre, async (req, res) => {
     strictQuery(query(req), []);
-    sendJson(res, 200, await w.get(principalOf(res), root(req), String(req.params.id).toLowerCase()));
+    sendJson(res, 200, await w.get(principalOf(res), root(req), `grouping--${String(req.params.uuid)}`));
   });
-  r.post('/:root/alerts/:id/', ...pre, ...body, async (req, res) => {
+  r.post('/:root/alerts/grouping--:uuid/', ...pre, ...body, async (req, res) => {
     strictQuery(query(req), []);
-    sendJson(res, 200, await w.update(principalOf(res), root(req), String(req.params.id).toLowerCase(), change(req.body)));
+    sendJson(res, 200, await w.update(principalOf(res), root(req), `grouping--${String(req.params.uuid)}`, change(req.body)));
   });
   return r;
 }

@@ -20,10 +20,13 @@ function invalidParam(param: string, message: string): never {
 const TYPE = /^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$/;
 const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red', 'none'];
 
-/** A comma-separated list of non-empty items, at most 2000 characters in all. */
+/** Characters as JSON Schema counts them (code points, not UTF-16 units). */
+export const lengthOf = (v: string) => [...v].length;
+
+/** A comma-separated list of non-empty items, at most 200 characters in all (a URL must stay under the header limit). */
 function list(param: string, v: string): string[] {
   const items = v.split(',');
-  if (v.length > 2000 || items.some((s) => s === '')) invalidParam(param, `${param} takes a comma-separated list of non-empty values (at most 2000 characters).`);
+  if (lengthOf(v) > 200 || items.some((s) => s === '')) invalidParam(param, `${param} takes a comma-separated list of non-empty values (at most 200 characters).`);
   return [...new Set(items)];
 }
 

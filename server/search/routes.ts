@@ -12,7 +12,7 @@ import { acceptsJson, isJsonContentType } from '../http/media';
 import { strictQuery } from '../http/query';
 import { readBody } from '../http/taxii';
 import { wordsOf } from './filters';
-import { FILTER_PARAMS, parseFilters, parseLimit, parseNext } from './params';
+import { FILTER_PARAMS, lengthOf, parseFilters, parseLimit, parseNext } from './params';
 import type { SearchService } from './service';
 import { MAX_HOPS } from './service';
 
@@ -48,7 +48,7 @@ export function searchRouter(d: SearchRouteDeps): Router {
 
   r.get('/:root/search/observables/', ...pre, async (req, res) => {
     const q = strictQuery(query(req), ['value', 'limit', 'next', ...FILTER_PARAMS]);
-    if (!q.value) throw new BadRequest('invalid_parameter', 'Give the value to look up: ?value=203.0.113.5', { parameter: 'value' });
+    if (!q.value || lengthOf(q.value) > 500) throw new BadRequest('invalid_parameter', 'Give the value to look up (at most 500 characters): ?value=203.0.113.5', { parameter: 'value' });
     const { value, limit, next, ...filters } = q;
     sendJson(res, 200, await s.observables(principalOf(res), req.params.root as string, [value], parseFilters(filters), parseLimit(limit, d.pageSizeMax), parseNext(next)));
   });
@@ -78,7 +78,7 @@ export function searchRouter(d: SearchRouteDeps): Router {
     const q = strictQuery(query(req), ['q', 'facets', 'limit', 'next', ...FILTER_PARAMS]);
     const { q: text, facets, limit, next, ...filters } = q;
     if (facets !== undefined && facets !== 'true' && facets !== 'false') throw new BadRequest('invalid_parameter', 'facets is true or false.', { parameter: 'facets' });
-    if (text !== undefined && text.length > 500) throw new BadRequest('invalid_parameter', 'q is at most 500 characters.', { parameter: 'q' });
+    if (text !== undefined && lengthOf(text) > 500) throw new BadRequest('invalid_parameter', 'q is at most 500 characters.', { parameter: 'q' });
     const words = wordsOf(text ?? '').slice(0, 20);
     sendJson(res, 200, await s.objects(principalOf(res), req.params.root as string, text, words, parseFilters(filters), facets === 'true', parseLimit(limit, d.pageSizeMax), parseNext(next)));
   });
