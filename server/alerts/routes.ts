@@ -36,7 +36,7 @@ function listParam<T extends string>(name: string, v: string | undefined, allowe
 function object(body: unknown, members: readonly string[]): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('invalid_request', `Send a JSON object with ${members.join(', ')}.`);
   const unknown = Object.keys(body).find((k) => !members.includes(k));
-  if (unknown) throw new BadRequest('invalid_request', `Unknown member "${unknown.slice(0, 64)}": the body takes ${members.join(', ')}.`);
+  if (unknown !== undefined) throw new BadRequest('invalid_request', `Unknown member "${unknown.slice(0, 64)}": the body takes ${members.join(', ')}.`);
   return body as Record<string, unknown>;
 }
 

@@ -15,6 +15,7 @@ import {
 import { collectionId, type CollectionDoc } from '../storage/collections';
 import type { ObjectDoc } from '../storage/objects';
 import type { GroupStores, TrustGroups } from '../storage/trust-groups';
+import { STIX_ID } from '../names';
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -88,6 +89,7 @@ export class AlertWorkflow {
 
   private async alert(p: Principal, group: string, id: string) {
     const s = await this.scope(p, group);
+    if (!STIX_ID.test(id)) throw new NotFound(`There is no alert "${id.slice(0, 100)}" in this queue.`);
     const [doc] = (await s.g.objects.findLatest(s.col._id, [id], { organisation: p.organisation })).filter((d) => canSee(p, group, d.meta));
     if (!doc) throw new NotFound(`There is no alert "${id.slice(0, 100)}" in this queue.`);
     return { ...s, doc };
@@ -188,14 +190,18 @@ export class AlertWorkflow {
     const refs = (JSON.parse(doc.raw) as { object_refs?: unknown }).object_refs;
     if (!Array.isArray(refs)) return;
     const cols = (await g.collections.list()).filter((c) => c._id !== doc.col && canRead(p, group, { id: c._id, writable: c.writable })).map((c) => c._id);
-    const evidence = (await g.graph.reader(cols).byIds(refs.filter((r): r is string => typeof r === 'string'))).filter((d) => canSee(p, group, d.meta));
+    const evidence = (await g.graph.reader(cols).byIds(refs.filter((r): r is string => typeof r === 'string' && STIX_ID.test(r)))).filter((d) => canSee(p, group, d.meta));
     const keys = [...new Set(evidence.flatMap((d) => d.meta.keys ?? []))];
     const added = this.now();
     await g.alerts.allow(keys.map((k) => ({ _id: k, added, by: p.subject, alert: id })));
   }
 }
 
+/** Text PostgreSQL's jsonb keeps: no NUL, no lone surrogate. */
+const storable = (t: string) => !t.includes('\u0000') && (t as string & { isWellFormed(): boolean }).isWellFormed();
+
 function validate(c: Change): void {
+  for (const t of [c.comment, c.assignee]) if (typeof t === 'string' && !storable(t)) throw new BadRequest('invalid_request', 'Text may not hold NUL characters or unpaired surrogates.');
   if (c.status !== undefined && !ALERT_STATUSES.includes(c.status)) throw new BadRequest('invalid_request', `status is one of ${ALERT_STATUSES.join(', ')}.`);
   if (c.reason !== undefined && !CLOSE_REASONS.includes(c.reason)) throw new BadRequest('invalid_request', `reason is one of ${CLOSE_REASONS.join(', ')}.`);
   if (c.status === 'closed' && !c.reason) throw new BadRequest('invalid_request', 'Closing an alert needs a reason.');

@@ -58,7 +58,7 @@ export function searchRouter(d: SearchRouteDeps): Router {
     const b = req.body as Record<string, unknown>;
     if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new BadRequest('invalid_request', 'Send {"values": ["203.0.113.5", ...], "filters": {...}}.');
     const unknown = Object.keys(b).find((k) => !['values', 'filters', 'limit', 'next'].includes(k));
-    if (unknown) throw new BadRequest('invalid_request', `Unknown member "${unknown.slice(0, 64)}": the body takes values, filters, limit and next.`);
+    if (unknown !== undefined) throw new BadRequest('invalid_request', `Unknown member "${unknown.slice(0, 64)}": the body takes values, filters, limit and next.`);
     if (!Array.isArray(b.values) || b.values.some((v) => typeof v !== 'string')) throw new BadRequest('invalid_request', '"values" must be a list of strings.');
     const f = b.filters ?? {};
     if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new BadRequest('invalid_request', '"filters" must be an object.');

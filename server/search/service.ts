@@ -15,6 +15,7 @@ import type { SearchMatch } from '../storage/search';
 import type { GroupStores, TrustGroups } from '../storage/trust-groups';
 import { hasWords, passes, sourceOrganisation, type SearchFilters } from './filters';
 import { lookupValue, type LookupValue } from './values';
+import { STIX_ID } from '../names';
 
 export interface SearchDeps {
   groups: TrustGroups;
@@ -217,6 +218,7 @@ export class SearchService {
    */
   async neighbourhood(p: Principal, group: string, id: string, hops: number) {
     const s = await this.scope(p, group);
+    if (!STIX_ID.test(id)) throw new NotFound(`There is no object "${id.slice(0, 100)}" you may read in this API root.`);
     const reader = s.g.graph.reader([...s.cols.keys()]);
     const visible = (docs: ObjectDoc[]) => latestVersions(docs.filter((d) => s.cols.has(d.col) && canSee(p, group, d.meta)));
     const [root] = visible(await reader.byIds([id]));
@@ -243,7 +245,7 @@ export class SearchService {
           for (const x of [a, b]) if (!nodes.has(x)) ends.add(x);
         }
       }
-      const found = visible(await reader.byIds([...ends]));
+      const found = visible(await reader.byIds([...ends].filter((x) => STIX_ID.test(x))));
       frontier = [];
       for (const d of found) {
         if (nodes.size >= MAX_NODES) {
