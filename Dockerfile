@@ -46,6 +46,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
 COPY reference ./reference
+COPY console ./console
 COPY scripts/puente.sh ./scripts/puente.sh
 COPY deploy/healthcheck.js ./deploy/healthcheck.js
 

@@ -33,6 +33,12 @@ import { FeedRunner } from './feeds/runner';
 import { Feeds } from './feeds/service';
 import { feedsRouter } from './feeds/routes';
 import { exportsRouter } from './exports/routes';
+import { SearchService } from './search/service';
+import { searchRouter } from './search/routes';
+import { AlertWorkflow, type Severity } from './alerts/workflow';
+import { alertsRouter } from './alerts/routes';
+import { AlertNotifier } from './alerts/notify';
+import { consoleRouter } from './console';
 
 export interface HubDeps {
   config: Config;
@@ -159,7 +165,18 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
       if (added > 0) log.info({ group: g.name, added }, 'frameworks.seeded');
     }
   }
+  const notifier = new AlertNotifier({
+    groups,
+    log,
+    minSeverity: config.alertNotifyMinSeverity as Severity,
+    webhookUrl: config.alertWebhookUrl,
+    smtpUrl: config.smtpUrl,
+    emailTo: config.alertEmailTo,
+    emailFrom: config.alertEmailFrom,
+    publicUrl: config.publicUrl,
+  });
   const engine = new CorrelationEngine({
+    onNewAlerts: (group, docs) => notifier.newAlerts(group, docs),
     groups,
     configFor: correlationConfigs(config),
     ics: loadIcs(config.attackIcsPath, warn),
@@ -196,8 +213,22 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   const feeds = new Feeds({ groups, audit, runner, log });
   const feedsRoutes = feedsRouter({ feeds, authenticate: authChain, maxContentLength: config.maxContentLength, pageSizeMax: config.pageSizeMax });
 
+  const search = searchRouter({
+    search: new SearchService({ groups, tokens, pageSizeDefault: config.pageSizeDefault }),
+    authenticate: authChain,
+    pageSizeMax: config.pageSizeMax,
+    maxContentLength: config.maxContentLength,
+  });
+
+  const alerts = alertsRouter({
+    workflow: new AlertWorkflow({ groups, tokens, pageSizeDefault: config.pageSizeDefault }),
+    authenticate: authChain,
+    pageSizeMax: config.pageSizeMax,
+    maxContentLength: config.maxContentLength,
+  });
+
   return {
-    routers: [feedsRoutes, admin, exportsRouter({ service, authenticate: authChain }), router],
+    routers: [consoleRouter(), feedsRoutes, admin, search, alerts, exportsRouter({ service, authenticate: authChain }), router],
     groups,
     service,
     engine,
@@ -212,6 +243,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
       await feeds.stop();
       await jobs.stop();
       await audit.close();
+      notifier.close();
       closeAuth();
     },
   };

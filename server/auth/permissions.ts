@@ -41,3 +41,10 @@ export function canWrite(p: Principal, group: string, collection: CollectionAcce
   const roles = rolesIn(p, group);
   return roles.includes('writer') || roles.includes('admin');
 }
+
+/** Alert triage (status, assignee, comments, allow-list): writers and admins of the group, never a feed. */
+export function canTriage(p: Principal, group: string): boolean {
+  if (isFeed(p, group)) return false;
+  const roles = rolesIn(p, group);
+  return roles.includes('writer') || roles.includes('admin');
+}

@@ -12,8 +12,8 @@ import { formatMicros, versionKey } from '../storage/clock';
 import { collectionId } from '../storage/collections';
 import { FRAMEWORKS_ALIAS } from '../storage/frameworks';
 import type { Checkpoint, ObjectsRepository } from '../storage/contract';
-import type { ObjectDraft } from '../storage/objects';
-import type { TrustGroups } from '../storage/trust-groups';
+import type { ObjectDoc, ObjectDraft } from '../storage/objects';
+import type { GroupStores, TrustGroups } from '../storage/trust-groups';
 import type { GroupCorrelationConfig } from './config';
 import type { IcsTechniques } from './attack-ics';
 import type { DisarmTechniques } from './disarm';
@@ -22,6 +22,8 @@ import { loadRuleInput } from './preload';
 import { createStore } from './loader';
 import type { PhaseTimes } from './phases';
 import type { AlertDraft, ComparisonsOf } from './types';
+import type { Graph } from './graph';
+import { observableKeysOf } from './observables';
 
 export const CORRELATION_JOB = 'correlation';
 /** `sub` of alerts in their stored metadata: written by the hub, not by a member. */
@@ -42,6 +44,8 @@ export interface EngineDeps {
   batchSize?: number;
   /** Objects added less than this long ago wait for the next run (writes of other instances may still commit). */
   settleMs?: number;
+  /** Called with the alerts a run stored for the first time (notifications). */
+  onNewAlerts?: (group: string, docs: ObjectDoc[]) => Promise<void>;
 }
 
 export interface RunOptions {
@@ -87,12 +91,16 @@ export class CorrelationEngine {
       const input = await loadRuleInput(store, config, objects, { comparisonsOf, ics: this.d.ics, disarm: this.d.disarm, now: now.toISOString(), phases });
       stopLoad?.();
       const result = runAllRules(input, config, undefined, phases);
+      const alerts = await this.notAllowListed(g, input.graph, result.alerts);
+      if (alerts.length < result.alerts.length) counts.suppressed = (counts.suppressed ?? 0) + result.alerts.length - alerts.length;
       const stopWrite = phases?.start('alert writes');
-      const stored = await this.store(g.objects, alertsCol, config, result.alerts);
+      const fresh = await this.store(g.objects, alertsCol, config, alerts);
+      const stored = fresh.length;
       stopWrite?.();
+      if (fresh.length) await this.d.onNewAlerts?.(group, fresh);
       counts.objects += objects.length;
       counts.batches++;
-      counts.alerts += result.alerts.length;
+      counts.alerts += alerts.length;
       counts.alerts_new += stored;
       counts.refused += input.graph.refused;
       for (const [rule, n] of Object.entries(result.counts)) counts[`rule_${rule}`] = (counts[`rule_${rule}`] ?? 0) + n;
@@ -106,9 +114,28 @@ export class CorrelationEngine {
     return counts;
   }
 
-  /** Inserts alerts by deterministic key ("<alertsCol>|<id>|<version>"); returns how many were new. */
-  private async store(repo: ObjectsRepository, alertsCol: string, config: GroupCorrelationConfig, drafts: AlertDraft[]): Promise<number> {
-    if (drafts.length === 0) return 0;
+  /**
+   * Drops alerts whose evidence names observables and only allow-listed ones (closed as false
+   * positives by the group's analysts; alerts/workflow.ts), like a MISP warninglist.
+   */
+  private async notAllowListed(g: GroupStores, graph: Graph, drafts: AlertDraft[]): Promise<AlertDraft[]> {
+    if (drafts.length === 0) return drafts;
+    const keysOf = (a: AlertDraft) => {
+      const refs = Array.isArray(a.stix.object_refs) ? (a.stix.object_refs as string[]) : [];
+      const resolve = (id: string) => graph.get(id)?.stix;
+      return [...new Set(refs.flatMap((r) => {
+        const o = graph.get(r);
+        return o ? observableKeysOf(o.stix, comparisonsOf, resolve) : [];
+      }))];
+    };
+    const keyed = drafts.map((a) => ({ a, keys: keysOf(a) }));
+    const allowed = await g.alerts.allowed([...new Set(keyed.flatMap((x) => x.keys))]);
+    return keyed.filter(({ keys }) => keys.length === 0 || keys.some((k) => !allowed.has(k))).map((x) => x.a);
+  }
+
+  /** Inserts alerts by deterministic key ("<alertsCol>|<id>|<version>"); returns those that were new. */
+  private async store(repo: ObjectsRepository, alertsCol: string, config: GroupCorrelationConfig, drafts: AlertDraft[]): Promise<ObjectDoc[]> {
+    if (drafts.length === 0) return [];
     const rows: ObjectDraft[] = drafts.map((a) => {
       const modified = String(a.stix.modified);
       const ver = versionKey(modified) ?? modified;
@@ -131,6 +158,6 @@ export class CorrelationEngine {
       };
     });
     const { docs, existing } = await repo.add(rows);
-    return docs.length - existing.size;
+    return docs.filter((d) => !existing.has(d._id));
   }
 }

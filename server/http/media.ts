@@ -42,3 +42,17 @@ export function isTaxiiContentType(contentType: string | undefined): boolean {
   const r = parseRange(contentType);
   return !!r && r.type === 'application' && r.subtype === 'taxii+json' && (r.version === undefined || r.version === '2.1');
 }
+
+/** Puente's own JSON endpoints (search, alerts): application/json, or a wildcard, or no Accept. */
+export function acceptsJson(accept: string | undefined): boolean {
+  if (!accept) return true;
+  return accept.split(',').some((part) => {
+    const r = parseRange(part);
+    return !!r && ((r.type === '*' && r.subtype === '*') || (r.type === 'application' && (r.subtype === '*' || r.subtype === 'json')));
+  });
+}
+
+export function isJsonContentType(contentType: string | undefined): boolean {
+  const r = contentType ? parseRange(contentType) : undefined;
+  return !!r && r.type === 'application' && r.subtype === 'json';
+}

@@ -9,6 +9,8 @@
 import type { AuditEntry, NewAuditEntry } from './audit';
 import type { CollectionDoc, GroupDoc } from './collections';
 import type { ObjectDoc, ObjectDraft, ObjectQuery, Page, Viewer } from './objects';
+import type { AlertStateDoc, AllowEntry } from './alert-state';
+import type { SearchQuery } from './search';
 import type { StatusDoc } from './status';
 import type { Checkpoint, Lease, LeaseDoc, Outcome, RunDoc, Trigger } from './jobs';
 import type { FeedRunDoc, SubscriptionDoc } from './feeds';
@@ -155,6 +157,34 @@ export interface SubscriptionsRepository {
   runs(subscription: string, limit: number): Promise<FeedRunDoc[]>;
 }
 
+/**
+ * The analysts' search reads of one group: candidates in (date_added, key) order, after the
+ * cursor, at most `limit`, restricted (AMBER/RED) objects only for the organisations they name.
+ * Each backend names the index each match kind relies on.
+ */
+export interface SearchRepository {
+  find(q: SearchQuery): Promise<ObjectDoc[]>;
+}
+
+/**
+ * Triage state of alerts (storage/alert-state.ts). No transactions (FerretDB): the first state
+ * of an alert is an insert into the primary key (first writer wins), later changes a replace
+ * conditioned on the version read.
+ */
+export interface AlertStateRepository {
+  get(ids: string[]): Promise<AlertStateDoc[]>;
+  /** false when a state for this id exists already. */
+  create(doc: AlertStateDoc): Promise<boolean>;
+  /** Replaces the state if it is still at `doc.version - 1`; false when someone changed it first. */
+  replace(doc: AlertStateDoc): Promise<boolean>;
+  allow(entries: AllowEntry[]): Promise<void>;
+  /** The allow-listed keys among these. */
+  allowed(keys: string[]): Promise<Set<string>>;
+  allowList(limit: number): Promise<AllowEntry[]>;
+  /** Claims the notification of one alert (a unique insert); false when it was claimed before. */
+  claimNotification(alertId: string): Promise<boolean>;
+}
+
 export interface GroupStorage {
   readonly name: string;
   /** Creates the group's database/schema, tables and named indexes if missing (idempotent). */
@@ -167,6 +197,8 @@ export interface GroupStorage {
   readonly checkpoints: CheckpointRepository;
   readonly graph: ObjectGraph;
   readonly subscriptions: SubscriptionsRepository;
+  readonly search: SearchRepository;
+  readonly alerts: AlertStateRepository;
 }
 
 /** The registry of trust groups (the hub's own admin database/schema). */

@@ -52,6 +52,13 @@ async function call(
   return api.expectDescribed(res, { method, path });
 }
 
+/** A protected network for colombia, so the alert workflow has an alert to describe. */
+function correlationConfig(): string {
+  const file = join(dir, 'correlation.json');
+  writeFileSync(file, JSON.stringify({ colombia: { protectedAssets: { cidrs: ['192.0.2.0/24'] } } }));
+  return file;
+}
+
 function json(res: { text: string }): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   return JSON.parse(res.text);
 }
@@ -70,6 +77,8 @@ beforeAll(async () => {
     PUENTE_MAX_OBJECTS: '20',
     PUENTE_MAX_STRING_LENGTH: '4096',
     PUENTE_MAX_PROPERTIES: '100',
+    PUENTE_CORRELATION_SETTLE_MS: '0',
+    PUENTE_CORRELATION_CONFIG: correlationConfig(),
   });
   writer = token(ORG_A, { colombia: ['reader', 'writer'] });
   reader = token(ORG_B, { colombia: ['reader'] });
@@ -411,6 +420,77 @@ describe('job administration', () => {
     expect((await call('get', '/eu/admin/jobs/runs/', { token: admin })).status).toBe(404);
     expect((await call('get', runs, { token: null })).status).toBe(401);
     expect((await call('get', runs, { token: admin, accept: 'application/xml' })).status).toBe(406);
+  });
+});
+
+describe('search', () => {
+  const JSON_TYPE = 'application/json';
+  const ind = indicator({ name: 'Search target', pattern: "[domain-name:value = 'c2.search-test.example']" });
+  const mal = malware({ name: 'Searchware' });
+  const rel = {
+    type: 'relationship', spec_version: '2.1', id: stixId('relationship'), created: '2026-01-03T00:00:00.000Z', modified: '2026-01-03T00:00:00.000Z',
+    relationship_type: 'indicates', source_ref: ind.id, target_ref: mal.id,
+  };
+  beforeAll(async () => {
+    expect((await call('post', objectsOf(incidents), { body: JSON.stringify(envelope(ind, mal, rel)) })).status).toBe(202);
+  });
+
+  it('describes the lookup of one value, paged, and its 400, 404 and 406', async () => {
+    const one = await call('get', '/colombia/search/observables/?value=search-test.example&limit=1', { accept: JSON_TYPE });
+    expect(json(one).results).toHaveLength(1);
+    expect(json(await call('get', '/colombia/search/observables/?value=search-test.example&type=indicator&label=x', { accept: JSON_TYPE })).results).toEqual([]);
+    expect((await call('get', '/colombia/search/observables/', { accept: JSON_TYPE })).status).toBe(400);
+    expect((await call('get', '/colombia/search/observables/?value=a&confidence_min=101', { accept: JSON_TYPE })).status).toBe(400);
+    expect((await call('get', '/eu/search/observables/?value=a', { accept: JSON_TYPE })).status).toBe(404);
+    expect((await call('get', '/colombia/search/observables/?value=a', { accept: 'application/xml' })).status).toBe(406);
+    expect((await call('get', '/colombia/search/observables/?value=a', { token: null, accept: JSON_TYPE })).status).toBe(401);
+  });
+
+  it('describes the bulk lookup and its 400 and 415', async () => {
+    const ok = await call('post', '/colombia/search/observables/', {
+      accept: JSON_TYPE, contentType: JSON_TYPE, body: JSON.stringify({ values: ['c2.search-test.example', '???'], filters: { type: 'indicator' }, limit: 10 }),
+    });
+    expect(ok.status).toBe(200);
+    expect(json(ok).unrecognised).toEqual(['???']);
+    expect((await call('post', '/colombia/search/observables/', { accept: JSON_TYPE, contentType: JSON_TYPE, body: JSON.stringify({ values: [] }) })).status).toBe(400);
+    expect((await call('post', '/colombia/search/observables/', { accept: JSON_TYPE, contentType: TAXII, body: JSON.stringify({ values: ['a'] }) })).status).toBe(415);
+  });
+
+  it('describes text search with facets, and the neighbourhood', async () => {
+    const res = json(await call('get', '/colombia/search/objects/?q=searchware&facets=true', { accept: JSON_TYPE }));
+    expect(res.facets).toMatchObject({ type: { malware: 1 }, complete: true });
+    expect((await call('get', '/colombia/search/objects/?facets=maybe', { accept: JSON_TYPE })).status).toBe(400);
+    const n = json(await call('get', `/colombia/search/neighbourhood/${mal.id}/?hops=2`, { accept: JSON_TYPE }));
+    expect(n.edges).toHaveLength(1);
+    expect((await call('get', `/colombia/search/neighbourhood/${stixId('malware')}/`, { accept: JSON_TYPE })).status).toBe(404);
+    expect((await call('get', `/colombia/search/neighbourhood/${mal.id}/?hops=9`, { accept: JSON_TYPE })).status).toBe(400);
+  });
+});
+
+describe('alerts', () => {
+  const JSON_TYPE = 'application/json';
+  let id: string;
+  beforeAll(async () => {
+    const hit = indicator({ pattern: "[ipv4-addr:value = '192.0.2.9']" });
+    expect((await call('post', objectsOf(incidents), { body: JSON.stringify(envelope(hit)) })).status).toBe(202);
+    expect((await call('post', '/colombia/admin/jobs/correlation/run', { token: admin })).status).toBe(200);
+    const queue = json(await call('get', '/colombia/alerts/?status=new&limit=1', { accept: JSON_TYPE }));
+    id = queue.alerts[0].id;
+  });
+
+  it('describes the queue, one alert, a change, bulk acknowledge and the allow-list', async () => {
+    const body = (b: unknown) => ({ accept: JSON_TYPE, contentType: JSON_TYPE, body: JSON.stringify(b) });
+    expect((await call('post', '/colombia/alerts/acknowledge/', body({ ids: [id, 'grouping--x'] }))).status).toBe(200);
+    expect((await call('post', `/colombia/alerts/${id}/`, body({ comment: 'checked', assignee: 'ana' }))).status).toBe(200);
+    expect((await call('post', `/colombia/alerts/${id}/`, body({ status: 'closed', reason: 'false_positive', allow: true }))).status).toBe(200);
+    expect(json(await call('get', `/colombia/alerts/${id}/`, { accept: JSON_TYPE })).state.history).toHaveLength(3);
+    expect(json(await call('get', '/colombia/alerts/allowlist/', { accept: JSON_TYPE })).entries.length).toBeGreaterThan(0);
+    expect((await call('post', `/colombia/alerts/${id}/`, body({ status: 'closed' }))).status).toBe(400);
+    expect((await call('post', `/colombia/alerts/${id}/`, { ...body({ comment: 'x' }), token: reader })).status).toBe(403);
+    expect((await call('post', '/colombia/alerts/acknowledge/', { ...body({ ids: [id] }), token: reader })).status).toBe(403);
+    expect((await call('get', `/colombia/alerts/${stixId('grouping')}/`, { accept: JSON_TYPE })).status).toBe(404);
+    expect((await call('get', '/colombia/alerts/?severity=urgent', { accept: JSON_TYPE })).status).toBe(400);
+    expect((await call('get', '/colombia/alerts/allowlist/?x=1', { accept: JSON_TYPE })).status).toBe(400);
   });
 });
 

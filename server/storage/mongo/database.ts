@@ -18,6 +18,8 @@ import { MongoLeases } from './leases';
 import { MongoRateLimits } from './rate-limits';
 import { MongoObjectGraph } from './object-graph';
 import { MongoObjects, ensureObjectIndexes } from './objects';
+import { MongoSearch, ensureSearchIndexes } from './search';
+import { MongoAlertState } from './alert-state';
 import { MongoStatus } from './status';
 import { MongoSubscriptions } from './feeds';
 import { guarded } from './errors';
@@ -86,6 +88,7 @@ export class MongoStorage implements Storage {
         name,
         ensure: async () => {
           await ensureObjectIndexes(db);
+          await ensureSearchIndexes(db);
           await MongoStatus.ensureIndexes(db);
           await MongoRuns.ensureIndexes(conn);
           await MongoSubscriptions.ensureIndexes(db);
@@ -99,6 +102,8 @@ export class MongoStorage implements Storage {
         checkpoints: guarded(new MongoCheckpoints(conn)),
         graph: guarded(new MongoObjectGraph(db)),
         subscriptions: guarded(new MongoSubscriptions(db)),
+        search: guarded(new MongoSearch(db)),
+        alerts: guarded(new MongoAlertState(db)),
       });
       this.groups.set(name, g);
     }

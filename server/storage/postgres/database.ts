@@ -15,6 +15,8 @@ import { PostgresRateLimits } from './rate-limits';
 import { ADMIN_MIGRATIONS, GROUP_MIGRATIONS, migrate } from './migrations';
 import { PostgresObjectGraph } from './object-graph';
 import { PostgresObjects } from './objects';
+import { PostgresSearch } from './search';
+import { PostgresAlertState } from './alert-state';
 import { ident, SchemaSql, Sql } from './sql';
 import { PostgresStatus } from './status';
 import { PostgresSubscriptions } from './feeds';
@@ -99,6 +101,8 @@ export class PostgresStorage implements Storage {
         checkpoints: new PostgresCheckpoints(q, schema),
         graph: new PostgresObjectGraph(q, schema),
         subscriptions: new PostgresSubscriptions(q, schema),
+        search: new PostgresSearch(q, schema),
+        alerts: new PostgresAlertState(q, schema),
       };
       this.groups.set(name, g);
     }

@@ -118,6 +118,57 @@ export const GROUP_MIGRATIONS: Migration[] = [
     },
   },
   {
+    // Search (storage/postgres/search.ts). Two IMMUTABLE functions so the index expressions and
+    // the queries are the same text: a 'simple' tsvector over name, description, aliases and
+    // labels (text_gin), and every parent domain of each domain, URL host and e-mail domain in
+    // the observable keys (domain_sfx_gin: "domains with their subdomains" as one GIN probe).
+    // Both without the pending list, as in version 2. Then the alert workflow's tables
+    // (storage/alert-state.ts): triage state, the allow-list, notification claims.
+    version: 6,
+    sql: (schema) => {
+      const s = ident(schema);
+      return `
+        CREATE FUNCTION ${s}.search_tsv(raw text) RETURNS tsvector
+          LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
+            SELECT to_tsvector('simple'::regconfig,
+              coalesce(j->>'name', '') || ' ' || coalesce(j->>'description', '') || ' ' ||
+              coalesce((j->'aliases')::text, '') || ' ' || coalesce((j->'labels')::text, ''))
+            FROM (SELECT raw::jsonb AS j) AS x
+          $f$;
+        CREATE FUNCTION ${s}.domain_suffixes(keys text[]) RETURNS text[]
+          LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
+            SELECT coalesce(array_agg(DISTINCT array_to_string(parts[i:], '.')), '{}')
+            FROM (SELECT string_to_array(h, '.') AS parts FROM (
+                    SELECT CASE
+                      WHEN k LIKE 'domain:%' THEN substr(k, 8)
+                      WHEN k LIKE 'url:%' THEN substring(k from '^url:[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?([^/:?#]+)')
+                      WHEN k LIKE 'email:%' THEN substring(k from '@([^@]+)$')
+                    END AS h
+                    FROM unnest(keys) AS k) AS hosts
+                  WHERE h ~ '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$' AND h !~ '^[0-9.]+$') AS p,
+                 generate_subscripts(parts, 1) AS i
+          $f$;
+        CREATE INDEX text_gin ON ${s}.objects USING gin (${s}.search_tsv(raw)) WITH (fastupdate = off);
+        CREATE INDEX domain_sfx_gin ON ${s}.objects USING gin (${s}.domain_suffixes(keys)) WITH (fastupdate = off);
+
+        CREATE TABLE ${s}.alert_state (
+          id text COLLATE "C" PRIMARY KEY,
+          version integer NOT NULL,
+          doc jsonb NOT NULL
+        );
+        CREATE TABLE ${s}.allowlist (
+          key text COLLATE "C" PRIMARY KEY,
+          added text NOT NULL,
+          by_subject text NOT NULL,
+          alert text NOT NULL
+        );
+        CREATE TABLE ${s}.alert_notified (
+          id text COLLATE "C" PRIMARY KEY,
+          at timestamptz NOT NULL DEFAULT now()
+        );`;
+    },
+  },
+  {
     // Feeds in (server/feeds/): the provenance of pulled objects, the subscriptions (one jsonb
     // document each, secrets included: they never leave storage except to the source) and their
     // run history. Index feed_runs_started (sub, started DESC) for a subscription's history.
