@@ -122,7 +122,8 @@ export const GROUP_MIGRATIONS: Migration[] = [
     // the queries are the same text: a 'simple' tsvector over name, description, aliases and
     // labels (text_gin), and every parent domain of each domain, URL host and e-mail domain in
     // the observable keys (domain_sfx_gin: "domains with their subdomains" as one GIN probe).
-    // Both without the pending list, as in version 2. Then the alert workflow's tables
+    // Both without the pending list, as in version 2. (Edited before it shipped: the word index
+    // no longer casts a raw text that jsonb refuses.) Then the alert workflow's tables
     // (storage/alert-state.ts): triage state, the allow-list, notification claims.
     version: 6,
     sql: (schema) => {
@@ -133,7 +134,9 @@ export const GROUP_MIGRATIONS: Migration[] = [
             SELECT to_tsvector('simple'::regconfig,
               coalesce(j->>'name', '') || ' ' || coalesce(j->>'description', '') || ' ' ||
               coalesce((j->'aliases')::text, '') || ' ' || coalesce((j->'labels')::text, ''))
-            FROM (SELECT raw::jsonb AS j) AS x
+            -- jsonb refuses the escapes of U+0000 and of lone surrogates that JSON (and so STIX) allows: such an
+            -- object is stored byte-identical as ever and only left out of the word index.
+            FROM (SELECT CASE WHEN raw ~ '\\\\u(0000|[dD][89a-fA-F])' THEN NULL ELSE raw::jsonb END AS j) AS x
           $f$;
         CREATE FUNCTION ${s}.domain_suffixes(keys text[]) RETURNS text[]
           LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
