@@ -5,6 +5,15 @@
  */
 import type { StoredObject, StixObject } from './stored';
 import { versionKey } from '../storage/clock';
+import { DISARM_IDENTITY } from './disarm';
+
+/**
+ * Authors whose objects are reference knowledge, never a CERT's report: MITRE ATT&CK's identity
+ * (every ATT&CK bundle, ICS included) and the DISARM Foundation's. Their objects are context for
+ * the rules (techniques, groups, software and how they relate), never what raises an alert, so a
+ * framework bundle alone raises nothing, in whatever collection it was pushed.
+ */
+export const FRAMEWORK_AUTHORS: ReadonlySet<string> = new Set(['identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5', DISARM_IDENTITY]);
 
 export interface Edge {
   /** relationship_type, or "sighted-at" for sighting_of_ref -> where_sighted_refs. */
@@ -70,7 +79,7 @@ export class Graph {
       if (isNew) this.fresh.add(o.stix.id);
     };
     for (const o of stored) add(o, false);
-    for (const o of newObjects) add(o, true);
+    for (const o of newObjects) add(o, !FRAMEWORK_AUTHORS.has(String(o.stix.created_by_ref)));
     this.refused = refused;
     for (const o of this.byId.values()) this.index(o);
   }

@@ -39,13 +39,20 @@ describe('rules on the shipped framework bundles', () => {
     expect(runOn(disarmBundle.objects).counts).toEqual({});
   });
 
-  it('ATT&CK for ICS alone raises only its 246 technique uses (MITRE\'s own malware, groups and campaigns), nothing from the new rules', () => {
-    expect(runOn(icsBundle.objects).counts).toEqual({ 'ics-techniques': 246 });
+  it('ATT&CK for ICS alone raises nothing: MITRE\'s own technique uses (246 of them) are reference knowledge, not a report', () => {
+    expect(runOn(icsBundle.objects).counts).toEqual({});
   });
 
-  it('both together: no influence, infrastructure or crime alert', () => {
+  it('both together: nothing either', () => {
     const { counts } = runOn([...icsBundle.objects, ...disarmBundle.objects]);
-    expect(counts).toEqual({ 'ics-techniques': 246 });
+    expect(counts).toEqual({});
+  });
+
+  it('a CERT reporting one of those uses itself raises its alert, with MITRE\'s objects as context', () => {
+    const uses = icsBundle.objects.filter((o) => o.type === 'relationship' && o.relationship_type === 'uses' && String(o.target_ref).startsWith('attack-pattern--'));
+    expect(uses.length).toBeGreaterThan(100);
+    const report = { ...uses[0]!, id: 'relationship--6d2a6c1e-0b7e-4b8e-9c51-3f3e0a9b7c11', created_by_ref: 'identity--5b6f1a2c-8d3e-4f50-9a61-7b8c9d0e1f23' };
+    expect(runOn([...icsBundle.objects, report]).counts).toEqual({ 'ics-techniques': 1 });
   });
 });
 
