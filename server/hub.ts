@@ -28,6 +28,7 @@ import { Administration } from './administration/service';
 import { administrationRouter } from './administration/routes';
 import { ExtensionDefinitions } from './taxii/extensions';
 import { exportsRouter } from './exports/routes';
+import { streamRouter } from './push/stream';
 
 export interface HubDeps {
   config: Config;
@@ -168,7 +169,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   });
 
   return {
-    routers: [admin, exportsRouter({ service, authenticate: authChain }), router],
+    routers: [admin, exportsRouter({ service, authenticate: authChain }), streamRouter({ service, authenticate: authChain, pollMs: config.streamPollMs }), router],
     groups,
     service,
     engine,

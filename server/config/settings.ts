@@ -87,4 +87,6 @@ export const SETTINGS = [
   { key: 'correlationConfigPath', env: 'PUENTE_CORRELATION_CONFIG', type: 'string', describe: 'JSON file of per-trust-group correlation settings (criticalSectors, protectedAssets); see docs/correlation.md.' },
   { key: 'attackIcsPath', env: 'PUENTE_ATTACK_ICS_PATH', type: 'string', default: 'reference/ics-attack/ics-attack-18.1.json', describe: 'MITRE ATT&CK for ICS STIX bundle for the ics-techniques rule (relative to the installation).' },
   { key: 'logLevel', env: 'PUENTE_LOG_LEVEL', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'pino log level.' },
+  // Push
+  { key: 'streamPollMs', env: 'PUENTE_STREAM_POLL_MS', type: 'int', default: 1000, min: 50, max: 60000, describe: 'How often an open event stream (`…/stream/`) reads storage for new objects.' },
 ] as const satisfies readonly Setting[];
