@@ -39,6 +39,7 @@ import { AlertWorkflow, type Severity } from './alerts/workflow';
 import { alertsRouter } from './alerts/routes';
 import { AlertNotifier } from './alerts/notify';
 import { consoleRouter } from './console';
+import { streamRouter } from './push/stream';
 
 export interface HubDeps {
   config: Config;
@@ -228,7 +229,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   });
 
   return {
-    routers: [consoleRouter(), feedsRoutes, admin, search, alerts, exportsRouter({ service, authenticate: authChain }), router],
+    routers: [consoleRouter(), feedsRoutes, admin, search, alerts, exportsRouter({ service, authenticate: authChain }), streamRouter({ service, authenticate: authChain, pollMs: config.streamPollMs }), router],
     groups,
     service,
     engine,

@@ -102,4 +102,6 @@ export const SETTINGS = [
   { key: 'smtpUrl', env: 'PUENTE_SMTP_URL', type: 'string', describe: 'SMTP server for alert e-mail (smtp://user:pass@host:587 or smtps://…). Unset: no e-mail.' },
   { key: 'alertEmailTo', env: 'PUENTE_ALERT_EMAIL_TO', type: 'list', default: [], describe: 'Comma-separated recipients of alert e-mail.' },
   { key: 'alertEmailFrom', env: 'PUENTE_ALERT_EMAIL_FROM', type: 'string', default: 'puente@localhost', describe: 'Sender of alert e-mail.' },
+  // Push
+  { key: 'streamPollMs', env: 'PUENTE_STREAM_POLL_MS', type: 'int', default: 1000, min: 50, max: 60000, describe: 'How often an open event stream (`…/stream/`) reads storage for new objects.' },
 ] as const satisfies readonly Setting[];

@@ -7,7 +7,7 @@ import { Forbidden, NotFound } from '../errors';
 import type { Principal } from '../auth/principal';
 import { canRead, canWrite, isAdmin, memberOf } from '../auth/permissions';
 import type { CollectionDoc } from '../storage/collections';
-import type { ObjectDoc, Page } from '../storage/objects';
+import type { ObjectDoc, Page, VersionFilter } from '../storage/objects';
 import type { StatusDoc } from '../storage/status';
 import type { ParsedQuery } from '../http/query';
 import { bindingOf } from '../http/pagination';
@@ -124,13 +124,14 @@ export class TaxiiService {
 
   /**
    * Every page of a read, in (date_added, key) order, with the same collection check and TLP
-   * viewer as `page()` (exports read through this, never around it). `batch` rows per query.
+   * viewer as `page()` (exports and the stream read through this, never around it). `batch` rows
+   * per query; the latest version of each object unless `versions` says otherwise.
    */
   async *pages(
     p: Principal,
     name: string,
     colId: string,
-    f: { ids?: string[]; types?: string[]; addedAfter?: string },
+    f: { ids?: string[]; types?: string[]; addedAfter?: string; versions?: VersionFilter },
     batch: number,
   ): AsyncGenerator<ObjectDoc[], void, undefined> {
     const { g } = await this.collection(p, name, colId);
@@ -140,7 +141,7 @@ export class TaxiiService {
         viewer: { organisation: p.organisation },
         ids: f.ids,
         types: f.types,
-        versions: { all: false, first: false, last: true, exact: [] },
+        versions: f.versions ?? { all: false, first: false, last: true, exact: [] },
         addedAfter: f.addedAfter,
         after,
         limit: batch,

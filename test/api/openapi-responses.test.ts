@@ -555,6 +555,23 @@ describe('exports', () => {
   });
 });
 
+describe('stream', () => {
+  const streamOf = () => `/colombia/collections/${incidents}/stream/`;
+  beforeAll(async () => {
+    await call('post', objectsOf(incidents), { body: JSON.stringify(envelope(indicator())) });
+  });
+
+  it('describes the 200 of the event stream, and its 400 and 406', async () => {
+    const res = await call('get', `${streamOf()}?match[type]=indicator`, { accept: '*/*' });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('event: object');
+    const live = await call('get', `${streamOf()}?max_seconds=1`, { accept: 'text/event-stream' });
+    expect(live.status).toBe(200);
+    expect((await call('get', `${streamOf()}?max_seconds=0`, { accept: '*/*' })).status).toBe(400);
+    expect((await call('get', streamOf(), { accept: 'application/xml' })).status).toBe(406);
+  });
+});
+
 describe('coverage', () => {
   it('exercised every operation of openapi.yaml with a 2xx answer', () => {
     const succeeded = new Set([...api.seen].filter((s) => / 2\d\d$/.test(s)).map((s) => s.replace(/ \d+$/, '')));

@@ -187,6 +187,11 @@ export class OpenApi {
       if (text !== '') out.push(`${where}: the body must be empty, got ${text.slice(0, 80)}`);
       return out;
     }
+    if (normaliseMediaType(key).split(';')[0] === 'text/event-stream') {
+      // As schemathesis reads it: the schema describes each event ({ id, event, data }), comments aside.
+      for (const event of sseEvents(text)) out.push(...this.check(media.schema as Json, event).map((m) => `${where}: event ${m}`));
+      return out;
+    }
     let body: unknown = text;
     if (/[/+]json$/.test(normaliseMediaType(key).split(';')[0]!)) {
       try {
@@ -205,4 +210,23 @@ export class OpenApi {
     if (found.length > 0) throw new Error(`Response not described by openapi.yaml:\n  ${found.join('\n  ')}\nBody: ${(res.text ?? '').slice(0, 300)}`);
     return res;
   }
+}
+
+/** The events of a text/event-stream body (WHATWG HTML §9.2.6) as { id, event, data } objects. */
+function sseEvents(text: string): Record<string, string>[] {
+  const events: Record<string, string>[] = [];
+  for (const block of text.split('\n\n')) {
+    const e: Record<string, string> = {};
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line === '' || line.startsWith(':')) continue;
+      const i = line.indexOf(':');
+      const field = i < 0 ? line : line.slice(0, i);
+      const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+      if (field === 'data') data.push(value);
+      else if (field === 'id' || field === 'event') e[field] = value;
+    }
+    if (data.length) events.push({ ...e, data: data.join('\n') });
+  }
+  return events;
 }
