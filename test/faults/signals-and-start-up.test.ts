@@ -143,6 +143,18 @@ it('refuses a second hub on the same data folder with a message naming it, and t
   expect(isAnswer(r) && r.status).toBe(200);
 });
 
+it('starts beside stray *.sqlite files, and names the earlier FerretDB data it does not read', async () => {
+  const dir = dataDir();
+  fs.writeFileSync(path.join(dir, 'stray.sqlite'), 'not a database');
+  fs.mkdirSync(path.join(dir, 'ferretdb'));
+  fs.writeFileSync(path.join(dir, 'ferretdb', 'puente-colombia.sqlite'), 'an earlier version\'s data');
+  const hub = await hubOn(dir);
+  const r = await call(`${hub.url}/readyz`);
+  expect(isAnswer(r) && r.status).toBe(200);
+  const warning = hub.logs().find((l) => l.msg === 'db.earlier_data');
+  expect(String(warning?.warning)).toContain('npx puente db migrate --from ferretdb');
+});
+
 describe('start-up on a data folder it cannot use: one line naming PUENTE_DATA_DIR and the path, no stack trace', () => {
   const oneLine = (stderr: string) => stderr.trim().split('\n').filter((l) => l.startsWith('puente:'));
 
