@@ -17,8 +17,9 @@ import type { ObjectDoc } from '../storage/objects';
 import type { GroupStores, TrustGroups } from '../storage/trust-groups';
 import { STIX_ID } from '../names';
 
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import { SEVERITIES, type Severity } from '../correlation/types';
+
+export { SEVERITIES, type Severity };
 
 export interface WorkflowDeps {
   groups: TrustGroups;

@@ -2,6 +2,8 @@
  * Every setting of the hub: its environment variable, type, default and meaning.
  * One table, read by the loader, the README check and the config test.
  */
+import { SEVERITIES } from '../correlation/types';
+
 export type SettingType = 'string' | 'int' | 'bool' | 'list' | 'enum';
 
 export interface Setting {
@@ -97,7 +99,7 @@ export const SETTINGS = [
   { key: 'disarmPath', env: 'PUENTE_DISARM_PATH', type: 'string', default: 'reference/disarm/DISARM.json', describe: 'DISARM framework STIX bundle for the influence rules and the frameworks collection (relative to the installation).' },
   { key: 'frameworksSeed', env: 'PUENTE_FRAMEWORKS_SEED', type: 'bool', default: true, describe: 'Seed each trust group\'s read-only frameworks collection with DISARM and ATT&CK for ICS at start-up (idempotent).' },
   // Alert notifications (server/alerts/notify.ts)
-  { key: 'alertNotifyMinSeverity', env: 'PUENTE_ALERT_NOTIFY_MIN_SEVERITY', type: 'enum', default: 'high', values: ['low', 'medium', 'high', 'critical'], describe: 'New correlation alerts at or above this severity are notified (webhook, e-mail).' },
+  { key: 'alertNotifyMinSeverity', env: 'PUENTE_ALERT_NOTIFY_MIN_SEVERITY', type: 'enum', default: 'high', values: SEVERITIES, describe: 'New correlation alerts at or above this severity are notified (webhook, e-mail).' },
   { key: 'alertWebhookUrl', env: 'PUENTE_ALERT_WEBHOOK_URL', type: 'string', describe: 'URL that new alerts are POSTed to as JSON. Unset: no webhook.' },
   { key: 'smtpUrl', env: 'PUENTE_SMTP_URL', type: 'string', describe: 'SMTP server for alert e-mail (smtp://user:pass@host:587 or smtps://…). Unset: no e-mail.' },
   { key: 'alertEmailTo', env: 'PUENTE_ALERT_EMAIL_TO', type: 'list', default: [], describe: 'Comma-separated recipients of alert e-mail.' },

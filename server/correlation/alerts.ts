@@ -5,7 +5,7 @@
  */
 import { TLP1_MARKING_IDS, TLP2_MARKING_IDS, mostRestrictive, tlpOf as tlpOfStix } from '../stix/markings';
 import { uuidV5 } from '../names';
-import type { AlertDraft, Severity, StoredObject, StixObject, Tlp } from './types';
+import { SEVERITIES, type AlertDraft, type Severity, type StoredObject, type StixObject, type Tlp } from './types';
 
 /** Fixed namespace for Puente alert ids (UUIDv4, generated once; never change it). */
 export const PUENTE_ALERT_NAMESPACE = '5b0f3c55-6a8e-4f0e-9d3a-3c1f1e7b2a41';
@@ -54,8 +54,6 @@ export function stixTimestamp(dateAdded: string): string {
   if (Number.isNaN(d.getTime())) throw new Error(`unparseable date_added "${dateAdded}"`);
   return d.toISOString();
 }
-
-const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 
 /** Moves a severity up (+) or down (-), clamped to low..critical. */
 export function shiftSeverity(s: Severity, by: number): Severity {

@@ -21,7 +21,9 @@ export interface ExternalObservation {
   last_seen: string;
 }
 
-export type Severity = 'low' | 'medium' | 'high' | 'critical';
+/** Alert severities, lowest first (the order shiftSeverity and notification thresholds use). */
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 /** A STIX grouping ready to store, plus the metadata the store needs to guard it. */
 export interface AlertDraft {
