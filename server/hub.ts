@@ -159,8 +159,11 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     publicUrl: config.publicUrl,
   });
   const warn = (m: string) => log.warn(m);
+  // Each reference bundle read and parsed once: for the frameworks collection and the rules.
+  const disarmBundle = readBundle(config.disarmPath);
+  const icsBundle = readBundle(config.attackIcsPath);
   if (config.frameworksSeed) {
-    const bundles = [readBundle(config.disarmPath), readBundle(config.attackIcsPath)].filter((b) => b !== undefined);
+    const bundles = [disarmBundle, icsBundle].filter((b) => b !== undefined);
     for (const g of await groups.all()) {
       const added = await seedFrameworks(g, g.name, bundles, config.puenteIdentity);
       if (added > 0) log.info({ group: g.name, added }, 'frameworks.seeded');
@@ -180,8 +183,8 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     onNewAlerts: (group, docs) => notifier.newAlerts(group, docs),
     groups,
     configFor: correlationConfigs(config),
-    ics: loadIcs(config.attackIcsPath, warn),
-    disarm: loadDisarm(config.disarmPath, warn),
+    ics: loadIcs(config.attackIcsPath, warn, icsBundle),
+    disarm: loadDisarm(config.disarmPath, warn, disarmBundle),
     log,
     settleMs: config.correlationSettleMs,
   });

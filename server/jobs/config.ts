@@ -67,25 +67,15 @@ export function correlationConfigs(config: Config, file?: CorrelationConfigFile)
 }
 
 /** ATT&CK for ICS reference data; empty (the ics-techniques rule then matches nothing) if absent. */
-export function loadIcs(file: string | undefined, warn: (msg: string) => void): IcsTechniques {
-  if (!file) return loadIcsTechniques([]);
-  const p = path.resolve(REPO_ROOT, file);
-  if (!fs.existsSync(p)) {
-    warn(`correlation.ics_missing: ${p} not found; the ics-techniques rule is off`);
-    return loadIcsTechniques([]);
-  }
-  return loadIcsTechniques(JSON.parse(fs.readFileSync(p, 'utf8')) as { objects?: unknown[] });
+export function loadIcs(file: string | undefined, warn: (msg: string) => void, bundle = readBundle(file)): IcsTechniques {
+  if (file && !bundle) warn(`correlation.ics_missing: ${path.resolve(REPO_ROOT, file)} not found; the ics-techniques rule is off`);
+  return loadIcsTechniques(bundle ?? []);
 }
 
 /** DISARM reference data; empty (the influence rules then see no DISARM technique) if absent. */
-export function loadDisarm(file: string | undefined, warn: (msg: string) => void): DisarmTechniques {
-  if (!file) return loadDisarmTechniques([]);
-  const p = path.resolve(REPO_ROOT, file);
-  if (!fs.existsSync(p)) {
-    warn(`correlation.disarm_missing: ${p} not found; the influence rules see no DISARM technique`);
-    return loadDisarmTechniques([]);
-  }
-  return loadDisarmTechniques(JSON.parse(fs.readFileSync(p, 'utf8')) as { objects?: unknown[] });
+export function loadDisarm(file: string | undefined, warn: (msg: string) => void, bundle = readBundle(file)): DisarmTechniques {
+  if (file && !bundle) warn(`correlation.disarm_missing: ${path.resolve(REPO_ROOT, file)} not found; the influence rules see no DISARM technique`);
+  return loadDisarmTechniques(bundle ?? []);
 }
 
 /** A reference bundle by path (relative to the installation); undefined when unset or absent. */
