@@ -8,6 +8,10 @@ const common = {
 module.exports = {
   // A global option: jest ignores it inside a project.
   testTimeout: 60000,
+  // A handle a test leaves open (an idle pool client, a keep-alive socket) must never keep the
+  // run from ending: CI once timed out after every test had passed. The integration teardown
+  // names what was left (test/support/global-teardown.ts).
+  forceExit: true,
   // Per-file durations, slowest first, after the usual summary.
   reporters: ['default', '<rootDir>/test/support/durations-reporter.js'],
   projects: [
