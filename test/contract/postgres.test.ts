@@ -12,6 +12,7 @@ import { Unavailable } from '../../server/errors';
 import { PostgresStorage } from '../../server/storage/postgres/database';
 import { startEmbeddedPostgres } from '../../server/storage/postgres/embedded';
 import { ADMIN_MIGRATIONS, GROUP_MIGRATIONS, migrate } from '../../server/storage/postgres/migrations';
+import type { SearchQuery } from '../../server/storage/search';
 import { openTestStorage } from '../support/hub';
 import { A, draft, query } from './drafts';
 
@@ -76,6 +77,31 @@ describe('postgres schemas and migrations', () => {
     expect(await versions(s, `${p}-old`)).toEqual(GROUP_MIGRATIONS.map((m) => m.version));
     expect(await gin()).toEqual(['fastupdate=off']);
     expect(await migrate(s.sql, `${p}-old`, GROUP_MIGRATIONS)).toEqual([]);
+  });
+
+  it('fills the search columns of rows stored before migration 8, which searches then find', async () => {
+    const p = newPrefix();
+    const s = await open(p);
+    const schema = `${p}-old8`;
+    expect(await migrate(s.sql, schema, GROUP_MIGRATIONS.filter((m) => m.version < 8))).toEqual([1, 2, 3, 6, 7]);
+    const id = 'indicator--7b0e6a3c-7d4e-4f3c-9a55-2c1f0e3e2d11';
+    const raw = JSON.stringify({ type: 'indicator', id, name: 'Substation gateway beacon', labels: ['scanner'], pattern: "[domain-name:value = 'c2.grid.example.org']" });
+    await s.sql.query(
+      `INSERT INTO "${schema}".objects (key, col, id, type, sv, ver, ver_raw, added, sub, org, tlp, readers, restricted, keys, raw)
+       VALUES ($1, 'col-1', $2, 'indicator', '2.1', $3, $3, $3, 'analyst', 'org-a', 'clear', '{}', false, $4::text[], $5)`,
+      [`col-1|${id}|v`, id, '2026-01-01T00:00:00.000000Z', '{domain:c2.grid.example.org}', raw],
+    );
+    await s.group('old8').ensure();
+    expect(await versions(s, schema)).toEqual(GROUP_MIGRATIONS.map((m) => m.version));
+    const { rows } = await s.sql.query<{ words: string; domains: string[] }>(`SELECT words, domains FROM "${schema}".objects`);
+    expect(rows[0]!.words).toBe('Substation gateway beacon scanner');
+    expect([...rows[0]!.domains].sort()).toEqual(['c2.grid.example.org', 'example.org', 'grid.example.org', 'org']);
+    const find = async (match: SearchQuery['match']) =>
+      (await s.group('old8').search.find({ match, collections: ['col-1'], viewer: { organisation: 'org-b' }, limit: 10 })).map((d) => d.meta.id);
+    expect(await find({ words: ['gateway', 'substation'] })).toEqual([id]);
+    expect(await find({ words: ['transformer'] })).toEqual([]);
+    expect(await find({ domains: ['example.org'] })).toEqual([id]);
+    expect(await find({ domains: ['other.example.org'] })).toEqual([]);
   });
 
   it('migrates each schema once when two processes race', async () => {

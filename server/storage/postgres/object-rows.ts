@@ -69,8 +69,65 @@ export function textArray(xs: readonly (string | null | undefined)[]): string {
   return s + '}';
 }
 
+/**
+ * The searchable text of an object (name, description, aliases, labels), stored in `words` and
+ * indexed by words_gin (migration 8). Computed here rather than by an index expression over `raw`:
+ * that expression made PostgreSQL parse every object's JSON on insert (ingest fell by half, see
+ * docs/benchmarks.md). NUL, which a text column refuses, becomes a space; null when there is no text.
+ */
+export function searchWords(raw: string): string | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (o === null || typeof o !== 'object') return null;
+  const x = o as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const v of [x.name, x.description, x.aliases, x.labels]) {
+    if (typeof v === 'string') parts.push(v);
+    else if (Array.isArray(v)) for (const e of v) if (typeof e === 'string') parts.push(e);
+  }
+  if (parts.length === 0) return null;
+  const s = parts.join(' ');
+  return s.indexOf('\u0000') < 0 ? s : s.replaceAll('\u0000', ' ');
+}
+
+const URL_HOST = /^url:[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/:?#]+)/;
+const HOST = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
+const NUMERIC = /^[0-9.]+$/;
+
+/**
+ * Every parent domain of each domain, URL host and e-mail domain among the observable keys
+ * ("evil.example.org" gives it, "example.org" and "org"), stored in `domains` and indexed by
+ * domains_gin (migration 8): "a domain with its subdomains" is one GIN probe. IP hosts are left out.
+ */
+export function domainSuffixes(keys: readonly string[] | undefined): string[] | null {
+  if (!keys) return null;
+  let out: Set<string> | undefined;
+  for (const k of keys) {
+    let h: string | undefined;
+    if (k.startsWith('domain:')) h = k.slice(7);
+    else if (k.startsWith('url:')) h = URL_HOST.exec(k)?.[1];
+    else if (k.startsWith('email:')) {
+      const at = k.lastIndexOf('@');
+      h = at >= 0 && at < k.length - 1 ? k.slice(at + 1) : undefined;
+    }
+    if (h === undefined || !HOST.test(h) || NUMERIC.test(h)) continue;
+    out ??= new Set();
+    for (let i = 0; ; ) {
+      out.add(h.slice(i));
+      const dot = h.indexOf('.', i);
+      if (dot < 0) break;
+      i = dot + 1;
+    }
+  }
+  return out ? [...out] : null;
+}
+
 /** Columns sent as one text[] each; readers/keys/links travel as per-row array literals, cast per row. */
-const SHORT = ['key', 'col', 'id', 'type', 'sv', 'ver', 'ver_raw', 'added', 'sub', 'org', 'tlp', 'readers', 'origin', 'keys', 'links', 'feed'] as const;
+const SHORT = ['key', 'col', 'id', 'type', 'sv', 'ver', 'ver_raw', 'added', 'sub', 'org', 'tlp', 'readers', 'origin', 'keys', 'links', 'feed', 'domains'] as const;
 
 /**
  * One INSERT for a whole batch (measured on 2 cores, 1,000 rows of ~700 bytes with the six
@@ -81,12 +138,16 @@ const SHORT = ['key', 'col', 'id', 'type', 'sv', 'ver', 'ver_raw', 'added', 'sub
  */
 export function insertStatement(table: string, docs: readonly ObjectDoc[]): { text: string; values: unknown[] } {
   const cols: Record<(typeof SHORT)[number], (string | null | undefined)[]> = {
-    key: [], col: [], id: [], type: [], sv: [], ver: [], ver_raw: [], added: [], sub: [], org: [], tlp: [], readers: [], origin: [], keys: [], links: [], feed: [],
+    key: [], col: [], id: [], type: [], sv: [], ver: [], ver_raw: [], added: [], sub: [], org: [], tlp: [], readers: [], origin: [], keys: [], links: [], feed: [], domains: [],
   };
   const restricted: string[] = [];
   const offs: number[] = [];
   const lens: number[] = [];
+  const words: (string | null)[] = [];
+  const woffs: number[] = [];
+  const wlens: number[] = [];
   let off = 1;
+  let woff = 1;
   for (const d of docs) {
     const m = d.meta;
     cols.key.push(d._id);
@@ -105,6 +166,14 @@ export function insertStatement(table: string, docs: readonly ObjectDoc[]): { te
     cols.keys.push(m.keys ? textArray(m.keys) : null);
     cols.links.push(m.links ? textArray(m.links) : null);
     cols.feed.push(m.feed ? JSON.stringify(m.feed) : null);
+    const sfx = domainSuffixes(m.keys);
+    cols.domains.push(sfx ? textArray(sfx) : null);
+    const wd = searchWords(d.raw);
+    words.push(wd);
+    const wlen = wd === null ? -1 : Buffer.byteLength(wd, 'utf8');
+    woffs.push(woff);
+    wlens.push(wlen);
+    if (wlen > 0) woff += wlen;
     restricted.push(m.restricted ? 't' : 'f');
     const len = Buffer.byteLength(d.raw, 'utf8');
     offs.push(off);
@@ -115,15 +184,20 @@ export function insertStatement(table: string, docs: readonly ObjectDoc[]): { te
   const raws = Buffer.allocUnsafe(off - 1);
   let at = 0;
   for (const d of docs) at += raws.write(d.raw, at, 'utf8');
+  const wbuf = Buffer.allocUnsafe(woff - 1);
+  at = 0;
+  for (const wd of words) if (wd) at += wbuf.write(wd, at, 'utf8');
   const values: unknown[] = SHORT.map((c) => textArray(cols[c]));
-  values.push(`{${restricted.join(',')}}`, raws, `{${offs.join(',')}}`, `{${lens.join(',')}}`);
+  values.push(`{${restricted.join(',')}}`, raws, `{${offs.join(',')}}`, `{${lens.join(',')}}`, wbuf, `{${woffs.join(',')}}`, `{${wlens.join(',')}}`);
   const p = (i: number) => `$${i + 1}`;
   const text =
-    `INSERT INTO ${table} (${OBJECT_COLUMNS}) ` +
+    `INSERT INTO ${table} (${OBJECT_COLUMNS}, domains, words) ` +
     `SELECT key, col, id, type, sv, ver, ver_raw, added, sub, org, tlp, readers::text[], restricted, origin::jsonb, keys::text[], links::text[], ` +
-    `convert_from(substring(${p(SHORT.length + 1)}::bytea FROM off FOR len), 'UTF8'), feed::jsonb ` +
-    `FROM unnest(${SHORT.map((_, i) => `${p(i)}::text[]`).join(', ')}, ${p(SHORT.length)}::bool[], ${p(SHORT.length + 2)}::int[], ${p(SHORT.length + 3)}::int[]) ` +
-    `AS t(${SHORT.join(', ')}, restricted, off, len) ` +
+    `convert_from(substring(${p(SHORT.length + 1)}::bytea FROM off FOR len), 'UTF8'), feed::jsonb, domains::text[], ` +
+    `CASE WHEN wlen < 0 THEN NULL ELSE convert_from(substring(${p(SHORT.length + 4)}::bytea FROM woff FOR wlen), 'UTF8') END ` +
+    `FROM unnest(${SHORT.map((_, i) => `${p(i)}::text[]`).join(', ')}, ${p(SHORT.length)}::bool[], ${p(SHORT.length + 2)}::int[], ${p(SHORT.length + 3)}::int[], ` +
+    `${p(SHORT.length + 5)}::int[], ${p(SHORT.length + 6)}::int[]) ` +
+    `AS t(${SHORT.join(', ')}, restricted, off, len, woff, wlen) ` +
     'ON CONFLICT (key) DO NOTHING RETURNING key';
   return { text, values };
 }

@@ -1,14 +1,15 @@
 /**
  * The search reads on PostgreSQL (contract: SearchRepository). Each match kind is bounded by an
- * index of migration 6 or 1, then cut to the keyset page:
+ * index of migration 8 or 1, then cut to the keyset page:
  *   keys     keys_gin        one probe per key (keys @> ARRAY[k]). Not `keys && $1`, not an OR of
  *                            @>: at 1M rows both are estimated at ~100k matches for an IP's 25 keys
  *                            and planned as a parallel scan (1.3 s and 120 ms measured, against
  *                            ~1 ms for the probes)
- *   domains  domain_sfx_gin  one probe per domain: domain_suffixes(keys) holds every parent
- *                            domain of each domain, URL host and e-mail domain the object names
- *   words    text_gin        search_tsv(raw) @@ plainto_tsquery('simple', ...): a tsvector GIN over
- *                            name, description, aliases and labels ('simple': no stemming, lower case)
+ *   domains  domains_gin     one probe per domain: the column domains holds every parent domain
+ *                            of each domain, URL host and e-mail domain the object names
+ *   words    words_gin       to_tsvector('simple', words) @@ plainto_tsquery('simple', ...): a
+ *                            tsvector GIN over the column words (name, description, aliases and
+ *                            labels, filled on insert; 'simple': no stemming, lower case)
  *   all      col_type_added / col_added, one bounded range per (collection, type), merged
  * Every probe is cut at `limit` rows past the cursor before the merge (a top-n sort per probe).
  */
@@ -19,14 +20,12 @@ import { OBJECT_COLUMNS, rowToDoc, type ObjectRow } from './object-rows';
 import { ident, type Queryable } from './sql';
 
 export class PostgresSearch implements SearchRepository {
-  private readonly s: string;
   private readonly t: string;
   constructor(
     private readonly db: Queryable,
     schema: string,
   ) {
-    this.s = ident(schema);
-    this.t = `${this.s}.objects`;
+    this.t = `${ident(schema)}.objects`;
   }
 
   async find(q: SearchQuery): Promise<ObjectDoc[]> {
@@ -41,7 +40,7 @@ export class PostgresSearch implements SearchRepository {
     let sql: string;
     if ('keys' in m || 'domains' in m) {
       if (q.types?.length) w.push(`type = ANY(${p(q.types)}::text[])`);
-      const probe = 'keys' in m ? 'keys @> ARRAY[v.x]' : `${this.s}.domain_suffixes(keys) @> ARRAY[v.x]`;
+      const probe = 'keys' in m ? 'keys @> ARRAY[v.x]' : 'domains @> ARRAY[v.x]';
       const list = p('keys' in m ? m.keys : m.domains);
       sql =
         `SELECT DISTINCT ON (o.added, o.key) o.* FROM unnest(${list}::text[]) AS v(x) CROSS JOIN LATERAL ` +
@@ -49,7 +48,7 @@ export class PostgresSearch implements SearchRepository {
         `ORDER BY o.added, o.key LIMIT ${limit}`;
     } else if ('words' in m) {
       if (q.types?.length) w.push(`type = ANY(${p(q.types)}::text[])`);
-      w.push(`${this.s}.search_tsv(raw) @@ plainto_tsquery('simple', ${p(m.words.join(' '))})`);
+      w.push(`to_tsvector('simple'::regconfig, words) @@ plainto_tsquery('simple', ${p(m.words.join(' '))})`);
       sql = `SELECT ${OBJECT_COLUMNS} FROM ${this.t} WHERE ${w.join(' AND ')} ORDER BY added, key LIMIT ${limit}`;
     } else {
       // One bounded range per collection (and type): col_type_added with a type, col_added without.
