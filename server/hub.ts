@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { RequestHandler, Router } from 'express';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { Storage } from './storage/contract';
@@ -32,6 +32,7 @@ import type { ServiceDeps } from './taxii/deps';
 import { FeedRunner } from './feeds/runner';
 import { Feeds } from './feeds/service';
 import { feedsRouter } from './feeds/routes';
+import { parseLifetimes, type DecayConfig } from './exports/decay';
 import { exportsRouter } from './exports/routes';
 import { SearchService } from './search/service';
 import { searchRouter } from './search/routes';
@@ -224,6 +225,13 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     maxContentLength: config.maxContentLength,
   });
 
+  let decay: DecayConfig;
+  try {
+    decay = parseLifetimes(config.indicatorLifetimes);
+  } catch (err) {
+    throw new ConfigError(`PUENTE_INDICATOR_LIFETIMES: ${(err as Error).message}`);
+  }
+
   const alerts = alertsRouter({
     workflow: new AlertWorkflow({ groups, tokens, pageSizeDefault: config.pageSizeDefault }),
     authenticate: authChain,
@@ -232,7 +240,7 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   });
 
   return {
-    routers: [consoleRouter(), feedsRoutes, admin, search, alerts, exportsRouter({ service, authenticate: authChain }), streamRouter({ service, authenticate: authChain, pollMs: config.streamPollMs }), router],
+    routers: [consoleRouter(), feedsRoutes, admin, search, alerts, exportsRouter({ service, authenticate: authChain, decay }), streamRouter({ service, authenticate: authChain, pollMs: config.streamPollMs }), router],
     groups,
     service,
     engine,

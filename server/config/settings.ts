@@ -98,6 +98,13 @@ export const SETTINGS = [
   { key: 'logLevel', env: 'PUENTE_LOG_LEVEL', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'pino log level.' },
   { key: 'disarmPath', env: 'PUENTE_DISARM_PATH', type: 'string', default: 'reference/disarm/DISARM.json', describe: 'DISARM framework STIX bundle for the influence rules and the frameworks collection (relative to the installation).' },
   { key: 'frameworksSeed', env: 'PUENTE_FRAMEWORKS_SEED', type: 'bool', default: true, describe: 'Seed each trust group\'s read-only frameworks collection with DISARM and ATT&CK for ICS at start-up (idempotent).' },
+  // Exports (server/exports/)
+  {
+    key: 'indicatorLifetimes',
+    env: 'PUENTE_INDICATOR_LIFETIMES',
+    type: 'string',
+    describe: 'Indicator decay in exports: JSON {"<trust group> or *": {"<observable kind>": <days>}}, e.g. {"*":{"ipv4":30,"ipv6":30,"domain":90,"url":90,"sha256":365}}. A value older than its lifetime (from the latest version or the newest sighting) drops out of exports, never out of TAXII. Unset: no decay.',
+  },
   // Alert notifications (server/alerts/notify.ts)
   { key: 'alertNotifyMinSeverity', env: 'PUENTE_ALERT_NOTIFY_MIN_SEVERITY', type: 'enum', default: 'high', values: SEVERITIES, describe: 'New correlation alerts at or above this severity are notified (webhook, e-mail).' },
   { key: 'alertWebhookUrl', env: 'PUENTE_ALERT_WEBHOOK_URL', type: 'string', describe: 'URL that new alerts are POSTed to as JSON. Unset: no webhook.' },

@@ -21,12 +21,15 @@ import { snortFormat, suricataFormat } from './formats/rules';
 import { stixFormat } from './formats/stix';
 import { TextList } from './formats/text';
 import { zeekFormat } from './formats/zeek';
+import { lifetimesOf, type DecayConfig } from './decay';
 import { parseExportQuery } from './query';
 import { select, type Selection } from './select';
 
 export interface ExportRouteDeps {
   service: TaxiiService;
   authenticate: RequestHandler[];
+  /** Indicator lifetimes per trust group (PUENTE_INDICATOR_LIFETIMES); empty: no decay. */
+  decay: DecayConfig;
 }
 
 const STREAMED: Readonly<Record<string, StreamFormat>> = {
@@ -70,6 +73,7 @@ async function sendText(res: Response, sel: Selection, ifNoneMatch: string | und
     return;
   }
   res.setHeader('X-Puente-Skipped', String(sel.skipped()));
+  res.setHeader('X-Puente-Decayed', String(sel.decayed()));
   res.setHeader('X-Puente-Count', String(lines.length));
   res.status(200).setHeader('Content-Type', TEXT_MEDIA_TYPE);
   res.end(body);
@@ -79,7 +83,7 @@ async function sendText(res: Response, sel: Selection, ifNoneMatch: string | und
 async function stream(res: Response, sel: Selection, format: StreamFormat, ctx: ExportContext): Promise<void> {
   const w = format.writer(ctx);
   res.status(200).setHeader('Content-Type', format.mediaType);
-  res.setHeader('Trailer', 'X-Puente-Skipped');
+  res.setHeader('Trailer', 'X-Puente-Skipped, X-Puente-Decayed');
   let buf = w.head();
   for await (const it of sel.items) {
     buf += w.item(it);
@@ -91,7 +95,7 @@ async function stream(res: Response, sel: Selection, format: StreamFormat, ctx: 
     }
   }
   res.write(buf + w.tail());
-  res.addTrailers({ 'X-Puente-Skipped': String(sel.skipped()) });
+  res.addTrailers({ 'X-Puente-Skipped': String(sel.skipped()), 'X-Puente-Decayed': String(sel.decayed()) });
   res.end();
 }
 
@@ -108,7 +112,7 @@ export function exportsRouter(d: ExportRouteDeps): Router {
     const streamed = STREAMED[format!];
     const mediaType = streamed?.mediaType ?? TEXT_MEDIA_TYPE;
     if (!accepts(req.get('accept'), mediaType)) throw new NotAcceptable(`The ${format} export is ${mediaType}; the Accept header does not allow it.`);
-    const sel = select(d.service, p, root!, col!, filter);
+    const sel = select(d.service, p, root!, col!, filter, lifetimesOf(d.decay, root!));
     if (!streamed) return sendText(res, sel, req.get('if-none-match'));
     await stream(res, sel, streamed, { group: root!, collection, generated: new Date().toISOString() });
   });

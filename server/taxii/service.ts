@@ -6,6 +6,7 @@
 import { Forbidden, NotFound } from '../errors';
 import type { Principal } from '../auth/principal';
 import { canRead, canWrite, isAdmin, memberOf } from '../auth/permissions';
+import { canSee } from '../auth/visibility';
 import type { CollectionDoc } from '../storage/collections';
 import type { ObjectDoc, Page, VersionFilter } from '../storage/objects';
 import type { StatusDoc } from '../storage/status';
@@ -161,6 +162,25 @@ export class TaxiiService {
   }
 
   /** The collection a caller may read (exports name it in their output), or NotFound. */
+  /**
+   * Sightings of these objects that the caller may read (readable collections, TLP viewer),
+   * through the links index (sighting_of_ref is a link end): each as its STIX and date_added.
+   */
+  async sightingsOf(p: Principal, name: string, ids: string[]): Promise<{ stix: Record<string, unknown>; added: string }[]> {
+    if (ids.length === 0) return [];
+    const g = await this.group(p, name);
+    const cols = (await g.collections.list()).filter((c) => canRead(p, name, { id: c._id, writable: c.writable })).map((c) => c._id);
+    if (cols.length === 0) return [];
+    const wanted = new Set(ids);
+    const out: { stix: Record<string, unknown>; added: string }[] = [];
+    for (const doc of await g.graph.reader(cols).linksTouching(ids)) {
+      if (doc.meta.type !== 'sighting' || !canSee(p, name, doc.meta)) continue;
+      const stix = JSON.parse(doc.raw) as Record<string, unknown>;
+      if (typeof stix.sighting_of_ref === 'string' && wanted.has(stix.sighting_of_ref)) out.push({ stix, added: doc.meta.added });
+    }
+    return out;
+  }
+
   async readableCollection(p: Principal, name: string, colId: string): Promise<CollectionDoc> {
     return (await this.collection(p, name, colId)).c;
   }

@@ -214,7 +214,8 @@ describe('streaming', () => {
           .on('error', reject);
       });
       expect(headers['transfer-encoding']).toBe('chunked');
-      expect(headers.trailer).toBe('X-Puente-Skipped');
+      expect(headers.trailer).toBe('X-Puente-Skipped, X-Puente-Decayed');
+      expect(trailers['x-puente-decayed']).toBe('0');
       expect(trailers['x-puente-skipped']).toBe(String(data.skipped.length));
       expect(body).toContain('evil.example.org\tIntel::DOMAIN');
     } finally {
