@@ -6,9 +6,14 @@ import { domainToASCII } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import type { Comparison, ComparisonsOf, StixObject } from './types';
 
+/** An IPv4 address already in canonical form (four decimals, no leading zeros): its own normal form. */
+const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 /** Canonical address: IPv4 dotted decimal, IPv6 RFC 5952; an IPv4-mapped IPv6 becomes IPv4. null if invalid. */
 export function normaliseIp(text: string): string | null {
   const t = text.trim();
+  // The common case without ipaddr.js (~2 µs an address, most of an IPv4 export's extraction).
+  if (CANONICAL_V4.test(t)) return t;
   try {
     if (t.includes('/')) {
       const [addr, bits] = ipaddr.parseCIDR(t);

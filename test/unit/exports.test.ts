@@ -1,5 +1,8 @@
 /** Export pieces that are pure code: which patterns are exportable, CIDR collapsing, sids. */
-import { patternValues, valuesOf } from '../../server/exports/values';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsedPatternValues, patternValues, simplePatternValues, valuesOf } from '../../server/exports/values';
+import { normaliseIp } from '../../server/correlation/observables';
 import { collapse } from '../../server/exports/formats/text';
 import { SID_MIN, SID_SPAN, sidOf } from '../../server/exports/formats/rules';
 
@@ -60,5 +63,35 @@ describe('sidOf', () => {
     expect(sidOf(id, '192.0.2.1', 'ip-src')).not.toBe(a);
     expect(a).toBeGreaterThanOrEqual(SID_MIN);
     expect(a).toBeLessThan(SID_MIN + SID_SPAN);
+  });
+});
+
+describe('the simple-pattern shortcut', () => {
+  const corpus = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'stix-patterns', 'patterns-corpus-extracted.json'), 'utf8')) as Record<string, Record<string, (string | { pattern: string })[]>>;
+  const fromCorpus = Object.values(corpus).flatMap((v) => Object.values(v).flat()).map((x) => (typeof x === 'string' ? x : x.pattern));
+  const made = [
+    "[ipv4-addr:value = '198.51.100.7']", "[ipv4-addr:value = '010.0.0.1']", "[ipv4-addr:value = '10.0.0.0/24']", "[ipv4-addr:value = '256.1.1.1']",
+    "[ipv6-addr:value = '2001:DB8::1']", "[ipv6-addr:value = '::ffff:198.51.100.7']", "[domain-name:value = 'Evil.Example.ORG.']",
+    "[domain-name:value = 'it\\'s.example']", "[domain-name:value = 'back\\\\slash.example']", "[domain-name:value = 'bad\\x.example']",
+    "[url:value = 'HTTP://Bad.Example.net:80/x#frag']", "[email-addr:value = 'Ops@Example.org']", "[file:hashes.MD5 = 'CEAD3F77F6CDA6EC00F57D76C9A6879F']",
+    "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']", "[file:hashes.'SHA-3-256' = 'aa']",
+    "[file:name = 'x.exe']", "[autonomous-system:number = '64496']", "[x-custom:value = 'a']", "[ipv4-addr:value  = '1.2.3.4']",
+  ];
+  it.each([...made, ...fromCorpus])('agrees with the parser on %s', (pattern) => {
+    const fast = simplePatternValues(pattern);
+    if (fast) expect(fast).toEqual(parsedPatternValues(pattern));
+    expect(patternValues(pattern)).toEqual(parsedPatternValues(pattern));
+  });
+
+  it('takes the shortcut for the common shapes (so the test above compares something)', () => {
+    expect(simplePatternValues("[ipv4-addr:value = '198.51.100.7']")).toEqual({ ok: true, values: [{ kind: 'ipv4', value: '198.51.100.7' }] });
+    expect(simplePatternValues("[file:hashes.'SHA-256' = 'AEC070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']")?.ok).toBe(true);
+    expect(simplePatternValues("[ipv4-addr:value = '1.2.3.4'] OR [ipv4-addr:value = '1.2.3.5']")).toBeUndefined();
+  });
+
+  it('gives canonical IPv4 text as ipaddr.js does, and the rest to ipaddr.js', () => {
+    for (const ip of ['0.0.0.0', '9.99.199.255', '255.255.255.255']) expect(normaliseIp(ip)).toBe(ip);
+    expect(normaliseIp('010.0.0.1')).toBeNull();
+    expect(normaliseIp('256.0.0.1')).toBeNull();
   });
 });
