@@ -204,15 +204,48 @@ async function alert(id) {
 }
 
 // ---------------------------------------------------------------- dashboard
+/** Objects per day as bars with their number written beside them (no colour-only cue), and the same as a table for screen readers. */
+function perDay(days) {
+  const max = Math.max(1, ...days.map((d) => d.objects));
+  const label = (d) => `${d.date}: ${d.objects} object${d.objects === 1 ? '' : 's'}`;
+  return h('section', { class: 'wide', 'aria-labelledby': 'per-day' }, h('h3', { id: 'per-day' }, `Objects added per day (last ${days.length} days)`),
+    h('div', { class: 'bars', 'aria-hidden': 'true' }, days.map((d) => h('div', { class: 'bar-row', title: label(d) },
+      h('span', { class: 'bar-date' }, d.date.slice(5)),
+      h('span', { class: 'bar', style: `width: ${Math.round((d.objects / max) * 100)}%` }),
+      h('span', { class: 'bar-n' }, String(d.objects))))),
+    h('table', { class: 'sr-only' }, h('caption', {}, 'Objects added per day'),
+      h('tbody', {}, days.map((d) => h('tr', {}, h('th', { scope: 'row' }, d.date), h('td', {}, String(d.objects)))))));
+}
+
+/** Feed health for group admins (the subscriptions API answers 404 to anyone else, as if there were none). */
+async function feedHealth() {
+  let subs;
+  try {
+    subs = (await api.taxii(`/${g()}/admin/subscriptions/`)).subscriptions;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return h('section', {}, h('h3', {}, 'Feeds'), h('p', { class: 'muted' }, 'Feed health is shown to the group\'s admins.'));
+    throw err;
+  }
+  const state = (s) => (!s.enabled ? 'paused' : s.health.consecutive_failures > 0 ? `failing (${s.health.consecutive_failures} in a row)` : s.health.last_success ? 'ok' : 'not run yet');
+  return h('section', { class: 'wide' }, h('h3', {}, 'Feeds'), subs.length === 0 ? h('p', { class: 'muted' }, 'No subscriptions.') :
+    h('table', {}, h('thead', {}, h('tr', {}, ['Feed', 'Kind', 'State', 'Last success', 'Last error'].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, subs.map((s) => h('tr', {}, h('td', {}, s.name), h('td', {}, s.kind), h('td', {}, state(s)),
+        h('td', {}, s.health.last_success ?? '—'), h('td', {}, s.health.last_error ?? '—'))))));
+}
+
 async function dashboard() {
-  const [objs, queue] = await Promise.all([api.get(`/${g()}/search/objects/?facets=true&limit=1`), api.get(`/${g()}/alerts/?limit=1000`)]);
+  const [objs, queue, activity, feeds] = await Promise.all([
+    api.get(`/${g()}/search/objects/?facets=true&limit=1`), api.get(`/${g()}/alerts/?limit=1000`), api.get(`/${g()}/search/activity/?days=14`), feedHealth(),
+  ]);
   const count = (xs, key) => xs.reduce((m, x) => ((m[key(x)] = (m[key(x)] ?? 0) + 1), m), {});
   const card = (title, counts, note) => h('section', {}, h('h3', {}, title),
     h('table', {}, h('tbody', {}, Object.entries(counts).sort().map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, String(v)))))), note ? h('p', { class: 'muted' }, note) : '');
   const partial = objs.facets.complete ? '' : `counted over the first ${objs.facets.counted}`;
   show(`Dashboard: ${session.group}`, h('div', { class: 'cards' },
+    perDay(activity.days),
     card('Objects by type', objs.facets.type, partial), card('Objects by TLP', objs.facets.tlp, partial),
-    card('Alerts by severity', count(queue.alerts, (a) => a.severity)), card('Alerts by status', count(queue.alerts, (a) => a.state.status))));
+    card('Alerts by severity', count(queue.alerts, (a) => a.severity)), card('Alerts by status', count(queue.alerts, (a) => a.state.status)),
+    feeds));
 }
 
 // ---------------------------------------------------------------- router

@@ -4,6 +4,7 @@
  *   POST /{api_root}/search/observables/   {"values": [...], "filters": {...}, "limit", "next"}
  *   GET  /{api_root}/search/objects/?q=&<filters>&facets=&limit=&next=
  *   GET  /{api_root}/search/neighbourhood/{object id}/?hops=
+ *   GET  /{api_root}/search/activity/?days=      objects added per day (the dashboard)
  */
 import { Router, type RequestHandler, type Response } from 'express';
 import { principalOf } from '../auth/middleware';
@@ -14,7 +15,7 @@ import { readBody } from '../http/taxii';
 import { wordsOf } from './filters';
 import { FILTER_PARAMS, lengthOf, parseFilters, parseLimit, parseNext } from './params';
 import type { SearchService } from './service';
-import { MAX_HOPS } from './service';
+import { MAX_ACTIVITY_DAYS, MAX_HOPS } from './service';
 
 export interface SearchRouteDeps {
   search: SearchService;
@@ -81,6 +82,15 @@ export function searchRouter(d: SearchRouteDeps): Router {
     if (text !== undefined && lengthOf(text) > 500) throw new BadRequest('invalid_parameter', 'q is at most 500 characters.', { parameter: 'q' });
     const words = wordsOf(text ?? '').slice(0, 20);
     sendJson(res, 200, await s.objects(principalOf(res), req.params.root as string, text, words, parseFilters(filters), facets === 'true', parseLimit(limit, d.pageSizeMax), parseNext(next)));
+  });
+
+  r.get('/:root/search/activity/', ...pre, async (req, res) => {
+    const q = strictQuery(query(req), ['days']);
+    const days = q.days === undefined ? 14 : Number(q.days);
+    if (!/^\d{1,2}$/.test(q.days ?? '14') || days < 1 || days > MAX_ACTIVITY_DAYS) {
+      throw new BadRequest('invalid_parameter', `days is a whole number from 1 to ${MAX_ACTIVITY_DAYS}.`, { parameter: 'days' });
+    }
+    sendJson(res, 200, await s.activity(principalOf(res), req.params.root as string, days));
   });
 
   r.get('/:root/search/neighbourhood/:id/', ...pre, async (req, res) => {

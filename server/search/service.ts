@@ -32,6 +32,8 @@ export const MAX_FACETED = 5000;
 /** Neighbourhood bounds. */
 export const MAX_HOPS = 3;
 export const MAX_NODES = 250;
+/** Longest objects-per-day series. */
+export const MAX_ACTIVITY_DAYS = 90;
 
 export interface SearchHit {
   object: Record<string, unknown>;
@@ -209,6 +211,24 @@ export class SearchService {
       facetCounts = { type: by((x) => x.doc.meta.type), tlp: by((x) => x.doc.meta.tlp ?? 'none'), counted: all.docs.length, complete: all.exhausted };
     }
     return { results: r.docs.map((x) => this.hit(s, x.doc, x.stix)), ...(facetCounts ? { facets: facetCounts } : {}), ...this.page(binding, r) };
+  }
+
+  /**
+   * Objects added per UTC day over the last `days` days (today included) in the collections the
+   * caller may read, counting only what the caller may read (ObjectsRepository.countAdded: index
+   * col_added, one range per day). The dashboard's chart.
+   */
+  async activity(p: Principal, group: string, days: number) {
+    const s = await this.scope(p, group);
+    const collections = [...s.cols.keys()];
+    const now = new Date();
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const day = (i: number) => new Date(today - i * 86_400_000).toISOString().slice(0, 10);
+    const out: { date: string; objects: number }[] = [];
+    for (let i = days - 1; i >= 0; i--) {
+      out.push({ date: day(i), objects: await s.g.objects.countAdded({ collections, viewer: { organisation: p.organisation }, from: day(i), to: day(i - 1) }) });
+    }
+    return { days: out };
   }
 
   /**

@@ -44,6 +44,11 @@ export interface ObjectsRepository {
   deleteByKeys(keys: string[]): Promise<number>;
   /** Objects stored in a collection (tests, benchmarks, migration checks). */
   count(collection?: string): Promise<number>;
+  /**
+   * Versions added to these collections in [from, to) (date_added bounds) that the viewer may
+   * read: the dashboard's objects per day. Restricted objects count only for their readers.
+   */
+  countAdded(q: { collections: string[]; viewer: Viewer; from: string; to: string }): Promise<number>;
   /** Every stored document in (date_added, key) order after `after`, `limit` at a time (migration). */
   scan(after: { added: string; key: string } | undefined, limit: number): Promise<ObjectDoc[]>;
   /** Inserts documents exactly as given, date_added included (migration between backends only). */

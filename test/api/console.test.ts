@@ -114,6 +114,30 @@ describe('the console in headless Chromium', () => {
     expect(await page.locator('#history li').count()).toBe(2);
   });
 
+  it('draws objects added per day as the API counts them for each user, and feed health for admins only', async () => {
+    const today = async (token: string) => {
+      const res = await request(t.app).get('/colombia/search/activity/?days=14').set('Authorization', `Bearer ${token}`).set('Accept', 'application/json').expect(200);
+      return res.body.days[13].objects as number;
+    };
+    const admin = await loggedIn(tok.admin!);
+    await admin.goto(`${base}/console/#/dashboard`);
+    await admin.getByRole('heading', { name: 'Objects added per day (last 14 days)' }).waitFor();
+    const bars = admin.locator('.bar-row .bar-n');
+    expect(await bars.count()).toBe(14);
+    expect(Number(await bars.last().textContent())).toBe(await today(tok.admin!));
+    await admin.getByRole('heading', { name: 'Feeds' }).waitFor();
+    await admin.getByText('No subscriptions.').waitFor();
+    await shot(admin, 'console-dashboard');
+    const rita = await loggedIn(tok.rita!);
+    await rita.goto(`${base}/console/#/dashboard`);
+    await rita.getByRole('heading', { name: 'Objects added per day (last 14 days)' }).waitFor();
+    const ritaToday = Number(await rita.locator('.bar-row .bar-n').last().textContent());
+    expect(ritaToday).toBe(await today(tok.rita!));
+    // The AMBER indicator and its AMBER relationship are the admin's organisation's only.
+    expect(ritaToday).toBeLessThanOrEqual((await today(tok.admin!)) - 2);
+    await rita.getByText("Feed health is shown to the group's admins.").waitFor();
+  });
+
   it('shows another organisation of the group the AMBER object nowhere', async () => {
     const page = await loggedIn(tok.rita!);
     const main = page.locator('main');

@@ -456,7 +456,7 @@ describe('search', () => {
     expect((await call('post', '/colombia/search/observables/', { accept: JSON_TYPE, contentType: TAXII, body: JSON.stringify({ values: ['a'] }) })).status).toBe(415);
   });
 
-  it('describes text search with facets, and the neighbourhood', async () => {
+  it('describes text search with facets, the neighbourhood and the activity per day', async () => {
     const res = json(await call('get', '/colombia/search/objects/?q=searchware&facets=true', { accept: JSON_TYPE }));
     expect(res.facets).toMatchObject({ type: { malware: 1 }, complete: true });
     expect((await call('get', '/colombia/search/objects/?facets=maybe', { accept: JSON_TYPE })).status).toBe(400);
@@ -464,6 +464,9 @@ describe('search', () => {
     expect(n.edges).toHaveLength(1);
     expect((await call('get', `/colombia/search/neighbourhood/${stixId('malware')}/`, { accept: JSON_TYPE })).status).toBe(404);
     expect((await call('get', `/colombia/search/neighbourhood/${mal.id}/?hops=9`, { accept: JSON_TYPE })).status).toBe(400);
+    const a = json(await call('get', '/colombia/search/activity/?days=2', { accept: JSON_TYPE }));
+    expect(a.days).toHaveLength(2);
+    expect((await call('get', '/colombia/search/activity/?days=x', { accept: JSON_TYPE })).status).toBe(400);
   });
 });
 

@@ -51,6 +51,21 @@ describe.each(BACKENDS)('search on %s', (backend) => {
     await t.close();
   });
 
+  it('counts objects added per day, only those the caller may read', async () => {
+    const mine = await get('co', '/colombia/search/activity/?days=3').expect(200);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(mine.body.days.map((d: { date: string }) => d.date)).toHaveLength(3);
+    expect(mine.body.days[2]).toEqual({ date: today, objects: 6 });
+    expect(mine.body.days[0].objects).toBe(0);
+    // The AMBER indicator is its submitter's organisation's only.
+    const other = await get('coOther', '/colombia/search/activity/?days=3').expect(200);
+    expect(other.body.days[2]).toEqual({ date: today, objects: 5 });
+    expect((await get('co', '/colombia/search/activity/').expect(200)).body.days).toHaveLength(14);
+    await get('co', '/colombia/search/activity/?days=0').expect(400);
+    await get('co', '/colombia/search/activity/?days=91').expect(400);
+    await get('eu', '/colombia/search/activity/').expect(404);
+  });
+
   it('finds every readable object naming an IP, with collection, date_added, TLP, source and other groups', async () => {
     const res = await get('co', `/colombia/search/observables/?value=${ip}`).expect(200);
     const ids = res.body.results.map((r: { object: { id: string } }) => r.object.id);

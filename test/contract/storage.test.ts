@@ -452,6 +452,21 @@ describe.each(BACKENDS)('storage contract on %s', (backend: Backend) => {
     expect((await objects.findByType('identity')).some((d) => d.meta.id === redIdentity.meta.id)).toBe(false);
   });
 
+  it('counts the versions added in a date_added range that the viewer may read', async () => {
+    const c = await collection('activity');
+    const objects = s.group(group).objects;
+    const before = new Date().toISOString();
+    const stored = await objects.add([draft(c), draft(c), draft(c, { readers: ['cert-b'], tlp: 'amber' })]);
+    const added = stored.docs.map((d) => d.meta.added).sort();
+    const range = { collections: [c], from: added[0]!, to: `${added[2]!}~` };
+    expect(await objects.countAdded({ ...range, viewer: A })).toBe(2);
+    expect(await objects.countAdded({ ...range, viewer: B })).toBe(3);
+    expect(await objects.countAdded({ ...range, from: added[1]!, viewer: B })).toBe(2);
+    expect(await objects.countAdded({ ...range, to: added[0]!, viewer: B })).toBe(0);
+    expect(await objects.countAdded({ ...range, collections: [col2], viewer: B })).toBe(0);
+    expect(await objects.countAdded({ collections: [], from: before, to: '9999', viewer: B })).toBe(0);
+  });
+
   it('finds unrestricted objects of one type in every collection of the group', async () => {
     const g = s.group(group);
     const ident = draft(col, { type: 'x-contract-identity' });

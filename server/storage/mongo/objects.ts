@@ -147,6 +147,16 @@ export class MongoObjects implements ObjectsRepository {
     return this.objects.countDocuments(collection ? { col: collection } : {});
   }
 
+  /** Index col_added { col, meta.added }, the viewer rule on the documents. */
+  async countAdded(q: { collections: string[]; viewer: Viewer; from: string; to: string }): Promise<number> {
+    if (q.collections.length === 0) return 0;
+    return this.objects.countDocuments({
+      col: { $in: q.collections },
+      'meta.added': { $gte: q.from, $lt: q.to },
+      $or: [{ 'meta.restricted': false }, { 'meta.readers': q.viewer.organisation }],
+    } as Filter<ObjectDoc>);
+  }
+
   /** Index added_key. */
   async scan(after: { added: string; key: string } | undefined, limit: number): Promise<ObjectDoc[]> {
     return this.objects.find(after ? afterCursor(after) : {}, { sort: { 'meta.added': 1, _id: 1 }, limit }).toArray();

@@ -211,6 +211,16 @@ export class PostgresObjects implements ObjectsRepository {
     return Number(rows[0]!.n);
   }
 
+  /** Index col_added: one (col, added) range per collection, the viewer rule on the rows. */
+  async countAdded(q: { collections: string[]; viewer: Viewer; from: string; to: string }): Promise<number> {
+    if (q.collections.length === 0) return 0;
+    const { rows } = await this.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.t} WHERE col = ANY($1::text[]) AND added >= $2 AND added < $3 AND (NOT restricted OR $4 = ANY(readers))`,
+      [q.collections, q.from, q.to, q.viewer.organisation],
+    );
+    return Number(rows[0]!.n);
+  }
+
   /**
    * Every stored row after the cursor, merged over the collections that hold rows (index
    * col_added: a recursive skip scan finds them, one probe per collection; then one range each).
