@@ -9,7 +9,7 @@ import type { ObjectDoc } from '../storage/objects';
 import type { TaxiiService } from '../taxii/service';
 import { aliveValues, ownStart, sightingTime, type Lifetimes } from './decay';
 import type { ExportFilter } from './query';
-import { valuesOf, type ExportValue } from './values';
+import { valueOfKey, valuesOf, type ExportValue } from './values';
 
 export interface ExportItem {
   doc: ObjectDoc;
@@ -49,6 +49,12 @@ function passes(stix: Record<string, unknown>, doc: ObjectDoc, f: ExportFilter):
   return validAt(stix, f);
 }
 
+/** An export value's identity, from its observable key as values.ts derives it. */
+function valueId(key: string): string {
+  const v = valueOfKey(key);
+  return v ? `${v.kind}|${v.value}` : '';
+}
+
 export function select(service: TaxiiService, p: Principal, group: string, collection: string, f: ExportFilter, lifetimes?: Lifetimes): Selection {
   let skipped = 0;
   let decayed = 0;
@@ -73,6 +79,18 @@ export function select(service: TaxiiService, p: Principal, group: string, colle
         // A value past its lifetime by the indicator's own dates waits for the batch's sightings.
         const aging = lifetimes !== undefined && stix.type === 'indicator' && aliveValues(values, lifetimes, ownStart(stix), f.validAt).length < values.length;
         batch.push(aging ? { doc, stix, values, aging } : { doc, stix, values });
+      }
+      // The group's allow-list (alerts closed as false positives, like MISP warninglists): its
+      // values are never exported. One read per page, by the keys ingestion derived (meta.keys).
+      const allowed = await service.allowListed(p, group, [...new Set(batch.flatMap((x) => x.doc.meta.keys ?? []))]);
+      if (allowed.size) {
+        for (let i = batch.length - 1; i >= 0; i--) {
+          const x = batch[i]!;
+          const drop = new Set((x.doc.meta.keys ?? []).filter((k) => allowed.has(k)).map(valueId));
+          if (drop.size === 0) continue;
+          x.values = x.values.filter((v) => !drop.has(`${v.kind}|${v.value}`));
+          if (x.values.length === 0) batch.splice(i, 1);
+        }
       }
       const newest = new Map<string, number>();
       const aging = batch.filter((x) => x.aging).map((x) => x.stix.id as string);

@@ -181,6 +181,12 @@ export class TaxiiService {
     return out;
   }
 
+  /** The observable keys among these that the group allow-listed (alerts closed as false positives). */
+  async allowListed(p: Principal, name: string, keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    return (await this.group(p, name)).alerts.allowed(keys);
+  }
+
   async readableCollection(p: Principal, name: string, colId: string): Promise<CollectionDoc> {
     return (await this.collection(p, name, colId)).c;
   }

@@ -145,5 +145,10 @@ describe.each(BACKENDS)('alert workflow on %s', (backend) => {
     expect([counts.alerts_new, counts.suppressed]).toEqual([0, 1]);
     await co.add('colombia', 'indicators', [indicator({ pattern: "[ipv4-addr:value = '192.0.2.78']" })]);
     expect((await run()).alerts_new).toBe(1);
+    // Exports respect the allow-list too: the address is in no firewall list; the other one is.
+    const indicators = await co.collectionId('colombia', 'indicators');
+    const edl = await request(t.app).get(`/colombia/collections/${indicators}/exports/text/`).set('Authorization', `Bearer ${tok.reader}`).expect(200);
+    expect(edl.text.split('\n')).not.toContain('192.0.2.77');
+    expect(edl.text.split('\n')).toContain('192.0.2.78');
   });
 });
