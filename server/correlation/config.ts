@@ -52,7 +52,7 @@ export interface GroupCorrelationConfig {
     maxHops: number;
     /** Relationship types followed from source to target. */
     relationshipTypes: string[];
-    /** Of those, types also followed from target to source (a threat actor inherits its campaigns' targets). */
+    /** Of those, types followed only from target to source (an intrusion set inherits its campaigns' targets; never to the identity a threat is attributed to). */
     reverseTypes: string[];
     /** Cap on nodes one traversal may visit, so a hub cannot make a run quadratic. */
     maxVisitedPerThreat: number;

@@ -67,6 +67,14 @@ describe('targeting rule', () => {
     expect(alerts.map((a) => String(a.stix.x_puente_explanation)).some((t) => t.startsWith('intrusion-set "Sandworm"') && t.includes('<-attributed-to-'))).toBe(true);
   });
 
+  it('never takes the identity a threat actor is attributed to for its target', () => {
+    const actor = obj({ type: 'threat-actor', name: 'Ugly Gorilla' });
+    const sponsor = obj({ type: 'identity', name: 'Unit 61398', sectors: ['government-national'] });
+    expect(run([actor, rel('attributed-to', actor, sponsor)], [sponsor])).toEqual([]);
+    // The same identity as a victim is a target.
+    expect(run([actor, rel('targets', actor, sponsor)], [sponsor])).toHaveLength(1);
+  });
+
   it('does not link two malware families through a shared technique', () => {
     const m1 = obj({ type: 'malware' });
     const m2 = obj({ type: 'malware' });

@@ -3,8 +3,10 @@
  * a critical sector or to a protected identity/infrastructure.
  *
  * Edges are followed from source to target (indicator -indicates-> malware -targets-> identity),
- * and backwards only for config.targeting.reverseTypes (an intrusion set reaches the targets of
- * the campaigns attributed to it). Following every edge both ways would link two malware families
+ * except config.targeting.reverseTypes, followed only backwards (an intrusion set reaches the
+ * targets of the campaigns attributed to it). `attributed-to` forwards would lead from a threat
+ * actor to the identity it is attributed to (a state or a person, STIX 2.1 §5.1.1): who is behind
+ * it, not its victim, as the OASIS apt1 example showed (12 false targeting alerts). Following every edge both ways would link two malware families
  * that merely use the same technique. A sighting is an edge sighting_of_ref -sighted-at-> where_sighted_refs.
  *
  * Incremental: only paths that contain something new in this batch are reported; the alert id
@@ -90,8 +92,9 @@ function severityFor(hops: number, reasons: string[], evidence: StoredObject[]):
 
 export const targeting = (input: RuleInput, config: GroupCorrelationConfig): AlertDraft[] => {
   const { graph } = input;
-  const forward = new Set(config.targeting.relationshipTypes);
-  const reverse = new Set(config.targeting.reverseTypes.filter((t) => forward.has(t)));
+  const listed = new Set(config.targeting.relationshipTypes);
+  const reverse = new Set(config.targeting.reverseTypes.filter((t) => listed.has(t)));
+  const forward = new Set([...listed].filter((t) => !reverse.has(t)));
   const alerts: AlertDraft[] = [];
   for (const threatId of seeds(graph, config, forward, reverse)) {
     const threat = graph.get(threatId) as StoredObject;
