@@ -18,7 +18,7 @@ const mounts: string[] = [];
 beforeAll(() => ensureBuilt());
 afterEach(async () => {
   for (const h of hubs.splice(0)) await h.kill('SIGKILL');
-  for (const m of mounts.splice(0)) spawnSync('umount', [m]);
+  for (const m of mounts.splice(0)) spawnSync('umount', [m], { timeout: 30_000 });
   for (const d of dirs.splice(0)) {
     await until('the embedded PostgreSQL to go', () => postgresIn(d).length === 0, 20_000).catch(() => {});
     fs.rmSync(d, { recursive: true, force: true });
@@ -182,14 +182,14 @@ describe('start-up on a data folder it cannot use: one line naming PUENTE_DATA_D
   const asRoot = process.getuid?.() === 0;
   (asRoot ? it : it.skip)('a read-only file system, and a full one', () => {
     const ro = dataDir();
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,ro', 'tmpfs', ro]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,ro', 'tmpfs', ro], { timeout: 30_000 });
     mounts.push(ro);
     const r1 = startFails(ro);
     expect(r1.code).toBe(3);
     expect(oneLine(r1.stderr)).toEqual([expect.stringMatching(new RegExp(`^puente: PUENTE_DATA_DIR=${ro} cannot be used: `))]);
 
     const full = dataDir();
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m,mode=755', 'tmpfs', full]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m,mode=755', 'tmpfs', full], { timeout: 30_000 });
     mounts.push(full);
     const r2 = startFails(full);
     expect(r2.code).toBe(3);

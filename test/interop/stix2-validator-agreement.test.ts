@@ -39,8 +39,8 @@ const DOCUMENTED: Record<string, { puente: boolean; oasis: boolean; reason: stri
 
 function ensureValidator(): void {
   if (existsSync(PYTHON) && tryImport()) return;
-  execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-  execFileSync(path.join(VENV, 'bin', 'pip'), ['install', '--quiet', 'stix2-validator'], { stdio: 'inherit' });
+  execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit', timeout: 120_000 });
+  execFileSync(path.join(VENV, 'bin', 'pip'), ['install', '--quiet', 'stix2-validator'], { stdio: 'inherit', timeout: 15 * 60_000 });
 }
 
 function tryImport(): boolean {
@@ -93,7 +93,7 @@ describe('agreement with the OASIS stix2-validator', () => {
 
   beforeAll(() => {
     ensureValidator();
-    const out = execFileSync(PYTHON, [HELPER], { input: JSON.stringify({ cases }), encoding: 'utf8', maxBuffer: 1 << 28 });
+    const out = execFileSync(PYTHON, [HELPER], { input: JSON.stringify({ cases }), encoding: 'utf8', maxBuffer: 1 << 28, timeout: 10 * 60_000 });
     oasis = JSON.parse(out) as Oasis;
   }, 600_000);
 

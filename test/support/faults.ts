@@ -17,7 +17,7 @@ export function ensureBuilt(): void {
   const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0;
   const newest = (dir: string): number =>
     Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs)));
-  if (Math.max(newest(path.join(REPO_ROOT, 'server')), newest(path.join(REPO_ROOT, 'scripts'))) > built) execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (Math.max(newest(path.join(REPO_ROOT, 'server')), newest(path.join(REPO_ROOT, 'scripts'))) > built) execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit', timeout: 10 * 60_000 });
 }
 
 export function tempDataDir(): string {

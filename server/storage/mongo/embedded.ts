@@ -64,6 +64,8 @@ export function ensureFerretDbBuilt(onProgress?: (m: string) => void): number {
     cwd: WRAPPER_DIR,
     env: { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' },
     encoding: 'utf8',
+    // A module proxy that stops answering must fail the build, not hang the test run.
+    timeout: 20 * 60_000,
   });
   if (result.status !== 0) {
     fs.rmSync(tmp, { force: true });
