@@ -5,7 +5,9 @@
  * Every read goes through TaxiiService.pages (collection check, TLP viewer), so the stream shows
  * exactly what a TAXII objects read shows the caller: nothing in this file decides visibility.
  * Each event is one stored object version: `id:` its date_added, `event: object`, `data:` the
- * stored JSON. `Last-Event-ID` (sent by EventSource on reconnect) and `added_after` both mean
+ * stored JSON (a revocation is such a version, with `revoked: true`); or one deleted version:
+ * `event: deleted`, `data:` its id, type and version (push/notices.ts), `id:` the deletion's
+ * date_added. Both come in one date_added order (storage/sequence.ts). `Last-Event-ID` (sent by EventSource on reconnect) and `added_after` both mean
  * "strictly after this date_added" (TAXII 2.1 §3.4.1), so a reconnect resumes where it stopped.
  *
  * Only a request that names `text/event-stream` in Accept is followed live (EventSource always
@@ -20,6 +22,8 @@ import { BadRequest, NotAcceptable } from '../errors';
 import { parseQuery, strictQuery } from '../http/query';
 import { normaliseTimestamp } from '../storage/clock';
 import type { ObjectDoc } from '../storage/objects';
+import type { Change } from '../storage/sequence';
+import { deletionNotice } from './notices';
 import type { TaxiiService } from '../taxii/service';
 
 export const STREAM_MEDIA_TYPE = 'text/event-stream';
@@ -87,6 +91,11 @@ export function eventOf(doc: ObjectDoc): string {
   return `id: ${doc.meta.added}\nevent: object\ndata: ${doc.raw.split(/\r\n|\r|\n/).join('\ndata: ')}\n\n`;
 }
 
+function changeEvent(c: Change): string {
+  if (c.kind === 'object') return eventOf(c.doc);
+  return `id: ${c.added}\nevent: deleted\ndata: ${JSON.stringify(deletionNotice(c.deletion))}\n\n`;
+}
+
 async function write(res: Response, text: string): Promise<void> {
   if (!res.write(text) && !res.destroyed) await Promise.race([once(res, 'drain'), once(res, 'close')]);
 }
@@ -117,11 +126,11 @@ export function streamRouter(d: StreamRouteDeps): Router {
     try {
       await write(res, ': puente stream\n\n');
       for (;;) {
-        // Every version in date_added order: a revocation or a new version is an event of its own.
-        for await (const docs of d.service.pages(p, root!, col!, { types: q.types, addedAfter: after, versions: { all: true } }, BATCH)) {
+        // Every version and deletion in date_added order: a revocation or a new version is an event of its own.
+        for await (const changes of d.service.changes(p, root!, col!, { types: q.types, addedAfter: after }, BATCH)) {
           if (stop.signal.aborted) break;
-          await write(res, docs.map(eventOf).join(''));
-          after = docs[docs.length - 1]!.meta.added;
+          await write(res, changes.map(changeEvent).join(''));
+          after = changes[changes.length - 1]!.added;
         }
         if (stop.signal.aborted || mode === 'once') break;
         await sleep(d.pollMs, undefined, { signal: stop.signal }).catch(() => undefined);

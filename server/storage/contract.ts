@@ -14,6 +14,7 @@ import type { SearchQuery } from './search';
 import type { StatusDoc } from './status';
 import type { Checkpoint, Lease, LeaseDoc, Outcome, RunDoc, Trigger } from './jobs';
 import type { FeedRunDoc, SubscriptionDoc } from './feeds';
+import type { DeletionDoc, DeletionDraft, DeliveryDoc, SequencePosition, WebhookDoc } from './webhooks';
 
 export type { Checkpoint };
 
@@ -162,6 +163,31 @@ export interface SubscriptionsRepository {
   runs(subscription: string, limit: number): Promise<FeedRunDoc[]>;
 }
 
+/** Webhooks of one trust group (server/push/) and their delivery log. */
+export interface WebhooksRepository {
+  list(): Promise<WebhookDoc[]>;
+  get(id: string): Promise<WebhookDoc | null>;
+  insert(doc: WebhookDoc): Promise<void>;
+  /** Shallow update of top-level fields (cursor, health, state); false when absent. */
+  update(id: string, set: Partial<Omit<WebhookDoc, '_id'>>): Promise<boolean>;
+  /** Removes the webhook and its delivery log. */
+  remove(id: string): Promise<boolean>;
+  logDelivery(d: DeliveryDoc): Promise<void>;
+  /** Newest first. */
+  deliveries(webhook: string, limit: number): Promise<DeliveryDoc[]>;
+}
+
+/**
+ * Deletion records (storage/webhooks.ts DeletionDoc): written when TAXII DELETE removes object
+ * versions, read in (date_added, key) order like objects, restricted ones only for their readers.
+ */
+export interface DeletionsRepository {
+  /** One record per deleted version, each with a fresh date_added. */
+  record(drafts: DeletionDraft[]): Promise<DeletionDoc[]>;
+  /** Strictly after `after` (or after `addedAfter`), in (added, key) order, at most `limit`. */
+  page(q: { collection: string; viewer: Viewer; after?: SequencePosition; addedAfter?: string; limit: number }): Promise<DeletionDoc[]>;
+}
+
 /**
  * The analysts' search reads of one group: candidates in (date_added, key) order, after the
  * cursor, at most `limit`, restricted (AMBER/RED) objects only for the organisations they name.
@@ -204,6 +230,8 @@ export interface GroupStorage {
   readonly subscriptions: SubscriptionsRepository;
   readonly search: SearchRepository;
   readonly alerts: AlertStateRepository;
+  readonly webhooks: WebhooksRepository;
+  readonly deletions: DeletionsRepository;
 }
 
 /** The registry of trust groups (the hub's own admin database/schema). */

@@ -14,6 +14,7 @@ import type { ParsedQuery } from '../http/query';
 import { bindingOf } from '../http/pagination';
 import { STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE } from '../http/media';
 import type { GroupStores } from '../storage/trust-groups';
+import { changePages, deletionChanges, objectChanges, type Change } from '../storage/sequence';
 import { ingest } from './ingest';
 import type { ServiceDeps } from './deps';
 
@@ -161,6 +162,16 @@ export class TaxiiService {
     }
   }
 
+  /**
+   * Every object version and deletion record after `addedAfter`, merged in (date_added, key)
+   * order (storage/sequence.ts), with the same collection check and TLP viewer as `pages()`.
+   */
+  async *changes(p: Principal, name: string, colId: string, f: { types?: string[]; addedAfter?: string }, batch: number): AsyncGenerator<Change[], void, undefined> {
+    const { g } = await this.collection(p, name, colId);
+    const viewer = { organisation: p.organisation };
+    yield* changePages([objectChanges(g, colId, viewer, f.types), deletionChanges(g, colId, viewer, f.types)], { addedAfter: f.addedAfter }, batch);
+  }
+
   /** The collection a caller may read (exports name it in their output), or NotFound. */
   /**
    * Sightings of these objects that the caller may read (readable collections, TLP viewer),
@@ -230,6 +241,10 @@ export class TaxiiService {
     const admin = isAdmin(p, name);
     const mine = docs.filter((d) => admin || d.meta.org === p.organisation);
     if (mine.length < docs.length) throw new Forbidden('Only the submitting organisation or a group admin may delete this object.');
+    // Recorded first: a crash between the two repeats a deletion notice, never loses one.
+    await g.deletions.record(mine.map((d) => ({
+      objectKey: d._id, col: colId, id: d.meta.id, type: d.meta.type, version: d.meta.verRaw, org: d.meta.org, tlp: d.meta.tlp, readers: d.meta.readers, restricted: d.meta.restricted,
+    })));
     const deleted = await g.objects.deleteByKeys(mine.map((d) => d._id));
     this.d.log.info({ group: name, collection: colId, subject: p.subject, id, deleted }, 'objects.deleted');
     const versions = mine.map((d) => d.meta.verRaw);

@@ -170,6 +170,28 @@ describe.each(BACKENDS)('event stream (%s)', (backend) => {
     }
   });
 
+  it('carries revocations and deletions in date_added order, and a deleted AMBER object only to its readers', async () => {
+    const start = await tail();
+    const kept = indicator();
+    const gone = indicator();
+    const amber = indicator({ object_marking_refs: [TLP2_MARKING_IDS.amber] });
+    await post(kept, gone, amber);
+    const revoked = { ...kept, modified: '2026-02-01T00:00:00.000Z', revoked: true };
+    await post(revoked);
+    const summary = (e: Event) => [e.event, stixIdOf(e), (JSON.parse(e.data) as { revoked?: boolean }).revoked ?? (JSON.parse(e.data) as { version?: string }).version];
+    const before = parseEvents(await (await get(`?added_after=${start}`, { Accept: '*/*' })).text());
+    expect(before.map(summary)).toEqual([['object', kept.id, undefined], ['object', gone.id, undefined], ['object', kept.id, true]]);
+    expect((await co.del(`/colombia/collections/${col}/objects/${gone.id as string}/`)).status).toBe(200);
+    expect((await co.del(`/colombia/collections/${col}/objects/${amber.id as string}/`)).status).toBe(200);
+    // A reconnect after the revocation gets the deletion, with a later id; the AMBER one is not the member's to see.
+    const resumed = parseEvents(await (await get('', { Accept: '*/*', 'Last-Event-ID': before[2]!.id })).text());
+    expect(resumed.map(summary)).toEqual([['deleted', gone.id, '2026-01-01T00:00:00.000Z']]);
+    expect(resumed[0]!.id > before[2]!.id).toBe(true);
+    expect(JSON.parse(resumed[0]!.data)).toEqual({ id: gone.id, type: 'indicator', version: '2026-01-01T00:00:00.000Z', date_deleted: resumed[0]!.id });
+    const own = parseEvents(await (await get(`?added_after=${start}`, { Accept: '*/*' }, tokens.originator)).text());
+    expect(own.filter((e) => e.event === 'deleted').map(stixIdOf)).toEqual([gone.id, amber.id]);
+  });
+
   it('answers a request that does not ask for text/event-stream with what is stored, then ends', async () => {
     const start = await tail();
     const ids = await post(indicator(), indicator());

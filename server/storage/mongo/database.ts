@@ -22,6 +22,7 @@ import { MongoSearch, ensureSearchIndexes } from './search';
 import { MongoAlertState } from './alert-state';
 import { MongoStatus } from './status';
 import { MongoSubscriptions } from './feeds';
+import { MongoDeletions, MongoWebhooks } from './webhooks';
 import { guarded } from './errors';
 
 export class MongoStorage implements Storage {
@@ -92,6 +93,7 @@ export class MongoStorage implements Storage {
           await MongoStatus.ensureIndexes(db);
           await MongoRuns.ensureIndexes(conn);
           await MongoSubscriptions.ensureIndexes(db);
+          await MongoWebhooks.ensureIndexes(db);
           for (const spec of DEFAULT_COLLECTIONS) await collections.ensure(name, spec);
         },
         objects: guarded(new MongoObjects(db, this.opts.readSettleMs)),
@@ -104,6 +106,8 @@ export class MongoStorage implements Storage {
         subscriptions: guarded(new MongoSubscriptions(db)),
         search: guarded(new MongoSearch(db)),
         alerts: guarded(new MongoAlertState(db)),
+        webhooks: guarded(new MongoWebhooks(db)),
+        deletions: guarded(new MongoDeletions(db, this.opts.readSettleMs)),
       });
       this.groups.set(name, g);
     }

@@ -20,6 +20,7 @@ import { PostgresAlertState } from './alert-state';
 import { ident, SchemaSql, Sql } from './sql';
 import { PostgresStatus } from './status';
 import { PostgresSubscriptions } from './feeds';
+import { PostgresDeletions, PostgresWebhooks } from './webhooks';
 
 /** PostgreSQL truncates longer identifiers silently (NAMEDATALEN - 1), which could merge two groups. */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -103,6 +104,8 @@ export class PostgresStorage implements Storage {
         subscriptions: new PostgresSubscriptions(q, schema),
         search: new PostgresSearch(q, schema),
         alerts: new PostgresAlertState(q, schema),
+        webhooks: new PostgresWebhooks(q, schema),
+        deletions: new PostgresDeletions(q, schema, this.opts.readSettleMs),
       };
       this.groups.set(name, g);
     }

@@ -221,6 +221,42 @@ export const GROUP_MIGRATIONS: Migration[] = [
         CREATE INDEX domains_gin ON ${s}.objects USING gin (domains) WITH (fastupdate = off);`;
     },
   },
+  {
+    // Push (server/push/): webhooks (one jsonb document each, the signing secret included: it
+    // never leaves storage except as a signature), their delivery log (index
+    // webhook_deliveries_at (hook, at DESC)), and deletion records, so the event stream and
+    // webhooks can tell consumers what TAXII DELETE removed (index deletions_col_added, read in
+    // date_added order like objects' col_added).
+    version: 9,
+    sql: (schema) => {
+      const s = ident(schema);
+      return `
+        CREATE TABLE ${s}.webhooks (
+          id text COLLATE "C" PRIMARY KEY,
+          doc jsonb NOT NULL
+        );
+        CREATE TABLE ${s}.webhook_deliveries (
+          id text COLLATE "C" PRIMARY KEY,
+          hook text COLLATE "C" NOT NULL,
+          at text COLLATE "C" NOT NULL,
+          doc jsonb NOT NULL
+        );
+        CREATE INDEX webhook_deliveries_at ON ${s}.webhook_deliveries (hook, at DESC);
+        CREATE TABLE ${s}.deletions (
+          key text COLLATE "C" PRIMARY KEY,
+          col text COLLATE "C" NOT NULL,
+          id text COLLATE "C" NOT NULL,
+          type text COLLATE "C" NOT NULL,
+          ver_raw text NOT NULL,
+          added text COLLATE "C" NOT NULL,
+          org text COLLATE "C" NOT NULL,
+          tlp text,
+          readers text[] NOT NULL,
+          restricted boolean NOT NULL
+        );
+        CREATE INDEX deletions_col_added ON ${s}.deletions (col, added, key);`;
+    },
+  },
 ];
 
 /** The hub's own schema `<prefix>-admin`: the trust-group registry and job leases. */
