@@ -41,6 +41,9 @@ import { alertsRouter } from './alerts/routes';
 import { AlertNotifier } from './alerts/notify';
 import { consoleRouter } from './console';
 import { streamRouter } from './push/stream';
+import { WebhookDeliverer } from './push/deliver';
+import { Webhooks } from './push/webhooks';
+import { webhooksRouter } from './push/webhook-routes';
 
 export interface HubDeps {
   config: Config;
@@ -58,6 +61,8 @@ export interface Hub {
   engine: CorrelationEngine;
   jobs: Jobs;
   feeds: Feeds;
+  /** Webhook delivery (started with the jobs; tests start it themselves). */
+  deliverer: WebhookDeliverer;
   startJobs(): void;
   /** Writes buffered token-use audit entries now (tests, shutdown). */
   flushAudit(): Promise<void>;
@@ -114,6 +119,18 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   const tokens = new PageTokens(config.paginationSecret ?? crypto.randomBytes(32).toString('hex'));
 
   const audit = new AuditLog(groups, log);
+  const deliverer = new WebhookDeliverer({
+    groups,
+    leases: d.storage.leases,
+    log,
+    tickMs: config.webhookTickMs,
+    timeoutMs: config.webhookTimeoutMs,
+    retryBaseMs: config.webhookRetryBaseMs,
+    retryMaxMs: config.webhookRetryMaxMs,
+    retryHours: config.webhookRetryHours,
+    maxFailures: config.webhookMaxFailures,
+    leaseMs: config.jobLeaseSeconds * 1000,
+  });
   const releases = new Releases(groups, audit, log);
 
   const serviceDeps: ServiceDeps = {
@@ -144,9 +161,11 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
         });
       }
       await releases.applyPolicy(principal, group, collection, docs);
+      if (stored.length) deliverer.wake();
     },
     onDeleted: async ({ principal, group, collection, id, versions, restricted }) => {
       await audit.record(group, principal, 'objects.deleted', restricted ? { collection, restricted: true } : { collection, id, versions });
+      deliverer.wake();
     },
   };
   const service = new TaxiiService(serviceDeps);
@@ -181,7 +200,10 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
     publicUrl: config.publicUrl,
   });
   const engine = new CorrelationEngine({
-    onNewAlerts: (group, docs) => notifier.newAlerts(group, docs),
+    onNewAlerts: async (group, docs) => {
+      deliverer.wake();
+      await notifier.newAlerts(group, docs);
+    },
     groups,
     configFor: correlationConfigs(config),
     ics: loadIcs(config.attackIcsPath, warn, icsBundle),
@@ -218,6 +240,13 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   const feeds = new Feeds({ groups, audit, runner, log });
   const feedsRoutes = feedsRouter({ feeds, authenticate: authChain, maxContentLength: config.maxContentLength, pageSizeMax: config.pageSizeMax });
 
+  const webhooks = webhooksRouter({
+    webhooks: new Webhooks({ groups, audit, batchMax: config.webhookBatchMax, wake: () => deliverer.wake() }),
+    authenticate: authChain,
+    maxContentLength: config.maxContentLength,
+    pageSizeMax: config.pageSizeMax,
+  });
+
   const search = searchRouter({
     search: new SearchService({ groups, tokens, pageSizeDefault: config.pageSizeDefault }),
     authenticate: authChain,
@@ -240,19 +269,22 @@ export async function buildHub(d: HubDeps): Promise<Hub> {
   });
 
   return {
-    routers: [consoleRouter(), feedsRoutes, admin, search, alerts, exportsRouter({ service, authenticate: authChain, decay }), streamRouter({ service, authenticate: authChain, pollMs: config.streamPollMs }), router],
+    routers: [consoleRouter(), feedsRoutes, webhooks, admin, search, alerts, exportsRouter({ service, authenticate: authChain, decay }), streamRouter({ service, authenticate: authChain, pollMs: config.streamPollMs }), router],
     groups,
     service,
     engine,
     jobs,
     feeds,
+    deliverer,
     startJobs: () => {
       jobs.start();
       feeds.start();
+      deliverer.start();
     },
     flushAudit: () => audit.flush(),
     stop: async () => {
       await feeds.stop();
+      await deliverer.stop();
       await jobs.stop();
       await audit.close();
       notifier.close();

@@ -113,4 +113,11 @@ export const SETTINGS = [
   { key: 'alertEmailFrom', env: 'PUENTE_ALERT_EMAIL_FROM', type: 'string', default: 'puente@localhost', describe: 'Sender of alert e-mail.' },
   // Push
   { key: 'streamPollMs', env: 'PUENTE_STREAM_POLL_MS', type: 'int', default: 1000, min: 50, max: 60000, describe: 'How often an open event stream (`…/stream/`) reads storage for new objects.' },
+  { key: 'webhookTickMs', env: 'PUENTE_WEBHOOK_TICK_MS', type: 'int', default: 2000, min: 20, max: 600000, describe: 'How often the webhook deliverer looks for due webhooks (it is also woken after each ingest).' },
+  { key: 'webhookBatchMax', env: 'PUENTE_WEBHOOK_BATCH_MAX', type: 'int', default: 500, min: 1, max: 10000, describe: 'Most objects one webhook delivery may carry (a webhook\'s own batch_size is capped by it).' },
+  { key: 'webhookTimeoutMs', env: 'PUENTE_WEBHOOK_TIMEOUT_MS', type: 'int', default: 10000, min: 100, max: 120000, describe: 'How long one webhook delivery waits for the receiver\'s answer before counting as a failure.' },
+  { key: 'webhookRetryBaseMs', env: 'PUENTE_WEBHOOK_RETRY_BASE_MS', type: 'int', default: 30000, min: 0, max: 3600000, describe: 'First backoff after a failed webhook delivery; doubled after each further failure, with full jitter.' },
+  { key: 'webhookRetryMaxMs', env: 'PUENTE_WEBHOOK_RETRY_MAX_MS', type: 'int', default: 3600000, min: 1, max: 86400000, describe: 'Longest backoff between two attempts of a webhook delivery.' },
+  { key: 'webhookRetryHours', env: 'PUENTE_WEBHOOK_RETRY_HOURS', type: 'int', default: 24, min: 1, max: 720, describe: 'A webhook still failing this long after its first failure is paused until an admin resumes it.' },
+  { key: 'webhookMaxFailures', env: 'PUENTE_WEBHOOK_MAX_FAILURES', type: 'int', default: 10, min: 1, max: 1000, describe: 'Consecutive failed deliveries after which a webhook is paused until an admin resumes it.' },
 ] as const satisfies readonly Setting[];

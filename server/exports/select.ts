@@ -29,7 +29,7 @@ export interface Selection {
 export const EXPORT_BATCH = 1000;
 
 /** Unmarked objects are read by the whole trust group, like GREEN, and count as GREEN here. */
-function withinTlp(tlp: Tlp | null, max: Tlp | undefined): boolean {
+export function withinTlp(tlp: Tlp | null, max: Tlp | undefined): boolean {
   return max === undefined || mostRestrictive(max, tlp ?? 'green') === max;
 }
 
@@ -42,11 +42,15 @@ function validAt(stix: Record<string, unknown>, f: ExportFilter): boolean {
   return Number.isNaN(until) || f.validAt < until;
 }
 
-function passes(stix: Record<string, unknown>, doc: ObjectDoc, f: ExportFilter): boolean {
-  if (!withinTlp(doc.meta.tlp, f.maxTlp)) return false;
+/** max_tlp, min_confidence and label (webhooks apply these to revocations too, which validAt would drop). */
+export function withinFilters(stix: Record<string, unknown>, tlp: Tlp | null, f: ExportFilter): boolean {
+  if (!withinTlp(tlp, f.maxTlp)) return false;
   if (f.minConfidence !== undefined && !(typeof stix.confidence === 'number' && stix.confidence >= f.minConfidence)) return false;
-  if (f.labels && !(Array.isArray(stix.labels) && stix.labels.some((l) => f.labels!.includes(l as string)))) return false;
-  return validAt(stix, f);
+  return !f.labels || (Array.isArray(stix.labels) && stix.labels.some((l) => f.labels!.includes(l as string)));
+}
+
+export function passes(stix: Record<string, unknown>, doc: ObjectDoc, f: ExportFilter): boolean {
+  return withinFilters(stix, doc.meta.tlp, f) && validAt(stix, f);
 }
 
 /** An export value's identity, from its observable key as values.ts derives it. */

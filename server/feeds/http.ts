@@ -73,8 +73,8 @@ function authHeaders(a: SourceAuth): Record<string, string> {
   }
 }
 
-/** One attempt. Rejects with the socket error; answers any status. */
-function once(url: URL, o: FetchOptions, p: RetryPolicy): Promise<FetchResult> {
+/** One attempt. Rejects with the socket error; answers any status (webhook deliveries send through it too). */
+export function requestOnce(url: URL, o: FetchOptions, p: RetryPolicy): Promise<FetchResult> {
   return new Promise((resolve, reject) => {
     const tls = url.protocol === 'https:';
     const lib = tls ? https : http;
@@ -146,7 +146,7 @@ export async function fetchWithRetry(url: string, o: FetchOptions, p: RetryPolic
   for (let attempt = 0; attempt < p.attempts; attempt++) {
     let wait: number;
     try {
-      const r = await once(u, o, p);
+      const r = await requestOnce(u, o, p);
       if (r.status === 429 || r.status === 503) {
         const after = retryAfterMs(r.headers['retry-after']);
         if (after !== undefined && after > p.maxRetryAfterMs) {

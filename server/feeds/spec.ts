@@ -20,7 +20,7 @@ function bad(message: string): never {
   throw new BadRequest('invalid_request', message);
 }
 
-function str(v: unknown, field: string, max = 2000, required = false): string | undefined {
+export function str(v: unknown, field: string, max = 2000, required = false): string | undefined {
   if (v === undefined && !required) return undefined;
   if (typeof v !== 'string' || !v.length || v.length > max) bad(`"${field}" must be a string of 1 to ${max} characters.`);
   return v;
@@ -34,7 +34,7 @@ function strings(v: unknown, field: string, test?: RegExp): string[] | undefined
   return v as string[];
 }
 
-function httpUrl(v: unknown, field: string): string {
+export function httpUrl(v: unknown, field: string): string {
   const s = str(v, field, 2000, true)!;
   let u: URL;
   try {
@@ -74,7 +74,7 @@ function filtersOf(v: unknown): SubscriptionDoc['filters'] {
   return out;
 }
 
-function int(v: unknown, field: string, min: number, max: number): number | undefined {
+export function int(v: unknown, field: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`"${field}" must be an integer from ${min} to ${max}.`);
   return v;

@@ -42,7 +42,7 @@ export interface WebhookDoc {
   batchSize: number;
   state: 'active' | 'paused';
   /** Why it is paused: an admin, or too many failures. */
-  pausedBy?: 'admin' | 'failures';
+  pausedBy?: 'admin' | 'failures' | null;
   created: string;
   createdBy: string;
   /** The owner organisation: what it may not read, the webhook never gets. */

@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from '../../server/metrics';
 import type { Backend, Storage } from '../../server/storage/contract';
 import { openStorage, type StorageSettings } from '../../server/storage/open';
 import { buildHub, type Hub } from '../../server/hub';
+import type { Logger } from '../../server/logger';
 
 export interface TestHub {
   app: Express;
@@ -37,7 +38,8 @@ export async function openTestStorage(backend: Backend = 'postgres', prefix = `t
   return (await openStorage({ ...testDatabase(backend), dataDir: '', dbPrefix: prefix, readSettleMs })).storage;
 }
 
-export async function startTestHub(env: Record<string, string> = {}, authenticate?: RequestHandler, backend: Backend = 'postgres'): Promise<TestHub> {
+/** `log`: a logger of the test's own (tests of what is logged); silent otherwise. */
+export async function startTestHub(env: Record<string, string> = {}, authenticate?: RequestHandler, backend: Backend = 'postgres', log: Logger = pino({ level: 'silent' })): Promise<TestHub> {
   const prefix = `t${crypto.randomBytes(5).toString('hex')}`;
   const config = loadConfig({
     PUENTE_DB_PREFIX: prefix,
@@ -48,7 +50,6 @@ export async function startTestHub(env: Record<string, string> = {}, authenticat
     PUENTE_FRAMEWORKS_SEED: 'false',
     ...env,
   });
-  const log = pino({ level: 'silent' });
   const metrics = createMetrics(false);
   const storage = await openTestStorage(backend, config.dbPrefix, config.readSettleMs);
   const hub = await buildHub({ config, log, metrics, storage, authenticate });
