@@ -60,7 +60,7 @@ describe('postgres schemas and migrations', () => {
     await s.group('alpha').ensure();
     await s.group('alpha').ensure();
     expect(await versions(s, `${p}-alpha`)).toEqual(GROUP_MIGRATIONS.map((m) => m.version));
-    expect(await tables(s, `${p}-alpha`)).toEqual(['alert_notified', 'alert_state', 'allowlist', 'audit', 'collections', 'feed_runs', 'job_runs', 'job_state', 'objects', 'schema_migrations', 'status', 'subscriptions']);
+    expect(await tables(s, `${p}-alpha`)).toEqual(['alert_notified', 'alert_state', 'allowlist', 'audit', 'collections', 'deletions', 'feed_runs', 'job_runs', 'job_state', 'objects', 'schema_migrations', 'status', 'subscriptions', 'webhook_deliveries', 'webhooks']);
     // A second process on the same prefix finds nothing left to do.
     const again = await open(p);
     expect(await migrate(again.sql, `${p}-admin`, ADMIN_MIGRATIONS)).toEqual([]);

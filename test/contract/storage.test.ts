@@ -10,6 +10,7 @@ import { versionKey } from '../../server/storage/clock';
 import type { Backend, Storage } from '../../server/storage/contract';
 import { draftKey, type ObjectDoc, type ObjectQuery } from '../../server/storage/objects';
 import type { StatusDoc } from '../../server/storage/status';
+import type { DeliveryDoc, WebhookDoc } from '../../server/storage/webhooks';
 import { BACKENDS, openTestStorage } from '../support/hub';
 import { A, ALL, B, NO_VERSIONS, byAddedKey, cursorOf, draft, drafts, emptyKeys, ids, pageAll, query } from './drafts';
 
@@ -767,6 +768,47 @@ describe.each(BACKENDS)('storage contract on %s', (backend: Backend) => {
       await other.close();
       await third?.close();
     }
+  });
+
+  it('keeps webhooks with shallow updates and their delivery log newest first, removed with the webhook', async () => {
+    const w = s.group(group).webhooks;
+    const doc: WebhookDoc = {
+      _id: crypto.randomUUID(), name: 'hook', collection: col, url: 'https://example.org/hook', secret: 'a-secret-of-some-length', filters: { max_tlp: 'green' },
+      alerts: false, batchSize: 10, state: 'active', created: '2026-01-01T00:00:00.000Z', createdBy: 'admin', organisation: 'cert-a',
+      cursor: { added: '', key: '' }, health: { consecutiveFailures: 0, delivered: 0 },
+    };
+    await w.insert(doc);
+    expect(await w.get(doc._id)).toEqual(doc);
+    expect(await w.update(doc._id, { state: 'paused', pausedBy: 'failures', cursor: { added: '2026-01-02T00:00:00.000000Z', key: 'k' }, health: { consecutiveFailures: 3, delivered: 5, lastStatus: 500 } })).toBe(true);
+    expect(await w.update('absent', { state: 'active' })).toBe(false);
+    expect(await w.get(doc._id)).toEqual({ ...doc, state: 'paused', pausedBy: 'failures', cursor: { added: '2026-01-02T00:00:00.000000Z', key: 'k' }, health: { consecutiveFailures: 3, delivered: 5, lastStatus: 500 } });
+    expect((await w.list()).map((x) => x._id)).toContain(doc._id);
+    const entry = (at: string, n: number): DeliveryDoc => ({ _id: `${doc._id}:${n}`, webhook: doc._id, delivery: 'd', at, attempt: n, kind: 'objects', count: 1, first: at, last: at, outcome: 'failed', status: 500, ms: 3 });
+    for (const [i, at] of ['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:03.000Z', '2026-01-01T00:00:02.000Z'].entries()) await w.logDelivery(entry(at, i + 1));
+    expect((await w.deliveries(doc._id, 2)).map((d) => d.attempt)).toEqual([2, 3]);
+    expect(await w.deliveries(doc._id, 10)).toContainEqual(entry('2026-01-01T00:00:01.000Z', 1));
+    expect(await w.remove(doc._id)).toBe(true);
+    expect(await w.remove(doc._id)).toBe(false);
+    expect(await w.get(doc._id)).toBeNull();
+    expect(await w.deliveries(doc._id, 10)).toEqual([]);
+  });
+
+  it('records deletions with fresh date_added values, paged in order after a cursor, restricted ones only for their readers', async () => {
+    const g = s.group(group);
+    const dcol = await collection('deletions');
+    const rec = (id: string, readers: string[] = []) => ({ objectKey: `${dcol}|${id}|v`, col: dcol, id, type: 'indicator', version: '2026-01-01T00:00:00.000Z', org: 'cert-a', tlp: readers.length ? ('amber' as const) : ('green' as const), readers, restricted: readers.length > 0 });
+    const [stored] = (await g.objects.add([draft(dcol)])).docs;
+    const recorded = await g.deletions.record([rec('indicator--1'), rec('indicator--2', ['cert-a'])]);
+    const later = await g.deletions.record([rec('indicator--1')]);
+    expect(recorded[0]!.added > stored!.meta.added).toBe(true);
+    expect(recorded[1]!.added > recorded[0]!.added && later[0]!.added > recorded[1]!.added).toBe(true);
+    expect(later[0]!._id).not.toBe(recorded[0]!._id); // the same version deleted again is a record of its own
+    const all = await g.deletions.page({ collection: dcol, viewer: A, limit: 10 });
+    expect(all).toEqual([...recorded, ...later]);
+    expect((await g.deletions.page({ collection: dcol, viewer: B, limit: 10 })).map((d) => d.id)).toEqual(['indicator--1', 'indicator--1']);
+    expect(await g.deletions.page({ collection: dcol, viewer: A, after: { added: recorded[0]!.added, key: recorded[0]!._id }, limit: 1 })).toEqual([recorded[1]]);
+    expect(await g.deletions.page({ collection: dcol, viewer: A, addedAfter: recorded[1]!.added, limit: 10 })).toEqual(later);
+    expect(await g.deletions.page({ collection: col, viewer: A, limit: 10 })).toEqual([]);
   });
 
   it('removes every database of its prefix with dropAll and stays usable', async () => {
