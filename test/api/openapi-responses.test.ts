@@ -536,6 +536,33 @@ describe('subscriptions', () => {
   });
 });
 
+describe('webhooks', () => {
+  const base = '/colombia/admin/webhooks/';
+
+  it('describes add, list, show, change, pause, resume, deliveries and remove, and their 400 and 404', async () => {
+    const body = JSON.stringify({ name: 'gone', collection: incidents, url: 'http://127.0.0.1:9/hook', secret: 'never-shown-secret-0123', filters: { max_tlp: 'green' } });
+    const added = await call('post', base, { body, token: admin });
+    expect(added.status).toBe(201);
+    const id = json(added).id as string;
+    expect(added.text).not.toContain('never-shown-secret');
+    expect((await call('get', base, { token: admin })).status).toBe(200);
+    expect((await call('get', `${base}${id}/`, { token: admin })).status).toBe(200);
+    const patched = api.expectDescribed(
+      await request(t.app).patch(`${base}${id}/`).set('Authorization', `Bearer ${admin}`).set('Accept', TAXII).set('Content-Type', TAXII).send(JSON.stringify({ batch_size: 5 })),
+      { method: 'patch', path: `${base}${id}/` },
+    );
+    expect(patched.status).toBe(200);
+    expect((await call('post', `${base}${id}/pause`, { token: admin })).status).toBe(200);
+    expect((await call('post', `${base}${id}/resume`, { token: admin })).status).toBe(200);
+    expect((await call('get', `${base}${id}/deliveries/?limit=5`, { token: admin })).status).toBe(200);
+    expect(json(await call('get', `${base}${id}/deliveries/?limit=0`, { token: admin })).error_code).toBe('invalid_parameter');
+    expect(json(await call('post', base, { body: JSON.stringify({ name: 'x' }), token: admin })).error_code).toBe('invalid_request');
+    expect((await call('get', base, { token: reader })).status).toBe(404);
+    expect((await call('delete', `${base}${id}/`, { token: admin })).status).toBe(200);
+    expect((await call('get', `${base}${id}/`, { token: admin })).status).toBe(404);
+  });
+});
+
 describe('exports', () => {
   const exportOf = (format: string) => `/colombia/collections/${incidents}/exports/${format}/`;
   beforeAll(async () => {
