@@ -5,6 +5,7 @@ import { adminProgram } from './admin';
 import { dbProgram } from './db';
 import { keysProgram } from './keys';
 import { tokensProgram } from './tokens';
+import { webhooksProgram } from './webhooks';
 
 const program = new Command('puente').description('Puente TAXII 2.1 / STIX 2.1 hub tools');
 program.addCommand(validateCommand());
@@ -12,6 +13,7 @@ program.addCommand(adminProgram());
 program.addCommand(dbProgram());
 program.addCommand(keysProgram());
 program.addCommand(tokensProgram());
+program.addCommand(webhooksProgram());
 program
   .command('serve')
   .description('run the hub, as `npm start` does (settings from PUENTE_* in the environment); SIGTERM or SIGINT stops it gracefully')
