@@ -16,7 +16,9 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import request from 'supertest';
-import { startTestHub, TAXII, testDatabase, type TestHub } from '../support/hub';
+import { openTestStorage, startTestHub, TAXII, testDatabase, type TestHub } from '../support/hub';
+import { buildHub } from '../../server/hub';
+import { createMetrics } from '../../server/metrics';
 import { client, type Client } from '../support/taxii';
 import { TokenKit, ORG_CO_CERT, ORG_CO_MIN, ORG_EU_CERT } from '../support/auth';
 import { indicator, malware } from '../support/stix';
@@ -68,9 +70,12 @@ let col: string;
 const tokens = { admin: '', adminCert: '', reader: '', outsider: '' };
 
 beforeAll(async () => {
+  // A protected network, so that correlation raises an alert to deliver.
+  const correlation = path.join(kit.dir, 'correlation.json');
+  fs.writeFileSync(correlation, JSON.stringify({ colombia: { protectedAssets: { cidrs: ['192.0.2.0/24'] } } }));
   const log = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, cb) => { logLines.push(chunk.toString()); cb(); } }));
   t = await startTestHub(
-    { ...kit.env(), PUENTE_WEBHOOK_TICK_MS: '50', PUENTE_WEBHOOK_RETRY_BASE_MS: '20', PUENTE_WEBHOOK_RETRY_MAX_MS: '80', PUENTE_WEBHOOK_MAX_FAILURES: String(MAX_FAILURES) },
+    { ...kit.env(), PUENTE_WEBHOOK_TICK_MS: '50', PUENTE_WEBHOOK_RETRY_BASE_MS: '20', PUENTE_WEBHOOK_RETRY_MAX_MS: '80', PUENTE_WEBHOOK_MAX_FAILURES: String(MAX_FAILURES), PUENTE_CORRELATION_SETTLE_MS: '0', PUENTE_CORRELATION_CONFIG: correlation },
     undefined,
     'postgres',
     log,
@@ -269,6 +274,27 @@ describe('delivery', () => {
   });
 });
 
+describe('alerts', () => {
+  it('with alerts: true, also delivers the new correlation alerts of the group', async () => {
+    const key = secret();
+    const r = await receiver(key);
+    try {
+      await register(r.url, key, { alerts: true, filters: { 'match[type]': 'indicator' } });
+      const [hit] = await post(indicator({ pattern: "[ipv4-addr:value = '192.0.2.9']" }));
+      await as(tokens.admin).post('/colombia/admin/jobs/correlation/run', '').expect(200);
+      const objects = () => r.got.filter((g) => g.status < 300).flatMap((g) => (JSON.parse(g.body) as { objects: Record<string, unknown>[] }).objects);
+      await waitFor(() => objects().some((o) => o.type !== 'indicator'), { message: 'an alert' });
+      expect(objects()[0]!.id).toBe(hit);
+      const alert = objects().find((o) => o.type !== 'indicator')!;
+      expect(alert).toHaveProperty('x_puente_severity');
+      expect(JSON.stringify(alert)).toContain(hit);
+      expect(r.got.every((g) => g.signed)).toBe(true);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
 describe('administration', () => {
   it('never shows, logs or audits the secret; a new secret signs from then on', async () => {
     const key = secret();
@@ -387,4 +413,40 @@ describe('command line', () => {
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('several hub instances and restarts', () => {
+  it('two instances on one database deliver each object once, in order; a new instance continues where stopped ones left', async () => {
+    const key = secret();
+    const r = await receiver(key);
+    const storage2 = await openTestStorage('postgres', t.config.dbPrefix);
+    const second = await buildHub({ config: t.config, log: pino({ level: 'silent' }), metrics: createMetrics(false), storage: storage2 });
+    second.deliverer.start();
+    try {
+      await register(r.url, key);
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push(...(await post(indicator(), indicator(), indicator())));
+      await waitFor(() => r.accepted().length >= ids.length, { message: 'twelve objects' });
+      expect(r.accepted()).toEqual(ids);
+
+      // Every instance down: nothing is delivered, and the cursor stays in the database.
+      await t.hub.deliverer.stop();
+      await second.stop();
+      const whileDown = await post(indicator(), indicator(), indicator());
+      const third = await buildHub({ config: t.config, log: pino({ level: 'silent' }), metrics: createMetrics(false), storage: storage2 });
+      try {
+        expect(r.accepted()).toEqual(ids);
+        third.deliverer.start();
+        await waitFor(() => r.accepted().length >= ids.length + whileDown.length, { message: 'what came while every instance was down' });
+        expect(r.accepted()).toEqual([...ids, ...whileDown]);
+      } finally {
+        await third.stop();
+      }
+    } finally {
+      await second.stop();
+      await storage2.close();
+      t.hub.deliverer.start();
+      await r.close();
+    }
+  });
 });
