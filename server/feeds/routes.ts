@@ -7,6 +7,8 @@
  *   DELETE /{api_root}/admin/subscriptions/{id}/            remove
  *   POST   /{api_root}/admin/subscriptions/{id}/run         run now; answers the run record
  *   POST   /{api_root}/admin/subscriptions/{id}/reset-cursor
+ *   POST   /{api_root}/admin/subscriptions/{id}/pause        the schedule stops running it
+ *   POST   /{api_root}/admin/subscriptions/{id}/resume
  *   GET    /{api_root}/admin/subscriptions/{id}/runs/?limit=
  */
 import { Router, type RequestHandler } from 'express';
@@ -41,6 +43,8 @@ export function feedsRouter(d: FeedsRouteDeps): Router {
   r.delete(`${base}/:id/`, ...pre, async (req, res) => sendTaxii(res, 200, await f.remove(principalOf(res), root(req), id(req))));
   r.post(`${base}/:id/run`, ...pre, async (req, res) => sendTaxii(res, 200, await f.runNow(principalOf(res), root(req), id(req))));
   r.post(`${base}/:id/reset-cursor`, ...pre, async (req, res) => sendTaxii(res, 200, await f.resetCursor(principalOf(res), root(req), id(req))));
+  r.post(`${base}/:id/pause`, ...pre, async (req, res) => sendTaxii(res, 200, await f.setEnabled(principalOf(res), root(req), id(req), false)));
+  r.post(`${base}/:id/resume`, ...pre, async (req, res) => sendTaxii(res, 200, await f.setEnabled(principalOf(res), root(req), id(req), true)));
   r.get(`${base}/:id/runs/`, ...pre, async (req, res) => {
     const q = () => strictQuery(query(req), ['limit']);
     sendTaxii(res, 200, await f.runs(principalOf(res), root(req), id(req), q));

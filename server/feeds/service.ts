@@ -82,6 +82,15 @@ export class Feeds {
     return subscriptionResource(await this.find(g, id));
   }
 
+  /** Paused: the schedule no longer runs it (within the scheduler's re-read, ~10 s); "run now" still does. */
+  async setEnabled(p: Principal, group: string, id: string, enabled: boolean) {
+    const g = await this.adminGroup(p, group);
+    await this.find(g, id);
+    await g.subscriptions.update(id, { enabled });
+    await this.d.audit.record(group, p, enabled ? 'subscriptions.resumed' : 'subscriptions.paused', { subscription: id });
+    return subscriptionResource(await this.find(g, id));
+  }
+
   async runNow(p: Principal, group: string, id: string, trigger: 'api' | 'cli' = 'api') {
     const g = await this.adminGroup(p, group);
     await this.find(g, id);

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { dateAdded } from './clock';
 
-export type AuditEventName = 'objects.added' | 'objects.deleted' | 'objects.released' | 'objects.received' | 'token.used' | 'jobs.triggered' | 'subscriptions.added' | 'subscriptions.removed' | 'subscriptions.cursor_reset' | 'subscriptions.run' | 'webhooks.added' | 'webhooks.changed' | 'webhooks.removed' | 'webhooks.paused' | 'webhooks.resumed';
+export type AuditEventName = 'objects.added' | 'objects.deleted' | 'objects.released' | 'objects.received' | 'token.used' | 'jobs.triggered' | 'subscriptions.added' | 'subscriptions.removed' | 'subscriptions.cursor_reset' | 'subscriptions.paused' | 'subscriptions.resumed' | 'subscriptions.run' | 'webhooks.added' | 'webhooks.changed' | 'webhooks.removed' | 'webhooks.paused' | 'webhooks.resumed';
 
 export interface AuditEntry {
   _id: string;

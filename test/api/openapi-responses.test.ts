@@ -517,7 +517,7 @@ describe('development mode and rate limit', () => {
 describe('subscriptions', () => {
   const base = '/colombia/admin/subscriptions/';
 
-  it('describes add, list, show, run, runs, reset-cursor and remove, and their 400 and 404', async () => {
+  it('describes add, list, show, run, runs, reset-cursor, pause, resume and remove, and their 400 and 404', async () => {
     const body = JSON.stringify({ name: 'gone', kind: 'text', url: 'http://127.0.0.1:9/list.txt', collection: incidents, retry: { attempts: 1, timeout_ms: 500 }, auth: { type: 'bearer', token: 'never-shown-secret' } });
     const added = await call('post', base, { body, token: admin });
     expect(added.status).toBe(201);
@@ -529,6 +529,9 @@ describe('subscriptions', () => {
     expect((await call('get', `${base}${id}/runs/?limit=5`, { token: admin })).status).toBe(200);
     expect(json(await call('get', `${base}${id}/runs/?limit=0`, { token: admin })).error_code).toBe('invalid_parameter');
     expect((await call('post', `${base}${id}/reset-cursor`, { token: admin })).status).toBe(200);
+    expect(json(await call('post', `${base}${id}/pause`, { token: admin })).enabled).toBe(false);
+    expect(json(await call('post', `${base}${id}/resume`, { token: admin })).enabled).toBe(true);
+    expect((await call('post', `${base}${id}/pause`, { token: reader })).status).toBe(404);
     expect(json(await call('post', base, { body: JSON.stringify({ name: 'x' }), token: admin })).error_code).toBe('invalid_request');
     expect((await call('get', base, { token: reader })).status).toBe(404);
     expect((await call('delete', `${base}${id}/`, { token: admin })).status).toBe(200);
