@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { usageExitCodes, validateCommand } from './validate';
 import { adminProgram } from './admin';
 import { dbProgram } from './db';
+import { feedsProgram } from './feeds';
 import { keysProgram } from './keys';
 import { tokensProgram } from './tokens';
 import { webhooksProgram } from './webhooks';
@@ -11,6 +12,7 @@ const program = new Command('puente').description('Puente TAXII 2.1 / STIX 2.1 h
 program.addCommand(validateCommand());
 program.addCommand(adminProgram());
 program.addCommand(dbProgram());
+program.addCommand(feedsProgram());
 program.addCommand(keysProgram());
 program.addCommand(tokensProgram());
 program.addCommand(webhooksProgram());
