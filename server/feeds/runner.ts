@@ -59,6 +59,7 @@ export class FeedRunner {
       return run;
     }
     run.holder = lease.holder;
+    await this.closeInterrupted(g, id);
     let lost = false;
     const renew = setInterval(() => {
       this.d.leases.renew(lease, this.d.leaseMs).then((ok) => (lost ||= !ok), () => {});
@@ -101,6 +102,20 @@ export class FeedRunner {
     if (run.outcome === 'ok') this.d.log.info(summary, 'feeds.run_finished');
     else this.d.log.warn({ ...summary, error: run.errors.at(-1) }, 'feeds.run_failed');
     return run;
+  }
+
+  /**
+   * Runs left `running` by a hub that died (we hold the lease now, so none of them is alive):
+   * marked failed, so the history does not show a run that never ends. Their cursor is kept.
+   */
+  private async closeInterrupted(g: GroupStores, id: string): Promise<void> {
+    for (const r of await g.subscriptions.runs(id, 10)) {
+      if (r.outcome !== 'running') continue;
+      r.outcome = 'failed';
+      r.ended = new Date().toISOString();
+      r.errors.push('interrupted: the hub running it stopped before the end; the next run resumed from the saved cursor');
+      await g.subscriptions.saveRun(r);
+    }
   }
 
   private async pull(g: GroupStores, sub: SubscriptionDoc, run: FeedRunDoc, stillOurs: () => Promise<void>): Promise<void> {
