@@ -17,7 +17,7 @@ import type { RunnerDeps } from './deps';
 import { retryPolicy, safeUrl } from './http';
 import { pushPage } from './mirror';
 import { shapeObject } from './shape';
-import { sourceFor } from './sources';
+import { sourceFor, type SourcePage } from './sources';
 
 
 const MAX_INVALID_LISTED = 100;
@@ -126,8 +126,16 @@ export class FeedRunner {
     let cursor = startCursor(sub);
     let empty = 0;
     const chunk = Math.max(1, Math.min(this.d.maxObjects, 1000));
+    let ahead: Promise<SourcePage> | undefined;
     for (let n = 0; n < MAX_PAGES_PER_RUN; n++) {
-      const page = await source(cursor);
+      const page = await (ahead ?? source(cursor));
+      ahead = undefined;
+      // The next page is fetched while this one is stored (the sync then takes the longer of the
+      // two, not their sum); the cursor still moves only after this page is stored.
+      if (!page.done && n + 1 < MAX_PAGES_PER_RUN) {
+        ahead = source(JSON.parse(JSON.stringify(page.cursor)) as FeedCursor);
+        ahead.catch(() => {}); // awaited next turn; a run that ends first drops it
+      }
       run.pages++;
       if (page.note) run.errors.push(page.note);
       // A server that ignores `limit` may send any number: store in envelopes the pipeline accepts.
