@@ -99,6 +99,7 @@ export function mispPage(c: SourceContext): (cursor: FeedCursor) => Promise<Sour
       c.retry,
       c.onRetry,
     );
+    if (r.status === 401 || r.status === 403) throw new SourceError(`${safeUrl(url)} refused the credentials (${r.status}): check the MISP API key (auth header Authorization)`, r.status);
     if (r.status !== 200) throw new SourceError(`${safeUrl(url)} answered ${r.status}`, r.status);
     let parsed: unknown;
     try {
