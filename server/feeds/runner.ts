@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Principal } from '../auth/principal';
-import { NotFound } from '../errors';
+import { BadRequest, NotFound } from '../errors';
 import type { FeedCursor, FeedRunDoc, SubscriptionDoc } from '../storage/feeds';
 import type { GroupStores } from '../storage/trust-groups';
 import { ingestCounted } from '../taxii/ingest';
@@ -22,6 +22,8 @@ import { sourceFor, type SourcePage } from './sources';
 
 const MAX_INVALID_LISTED = 100;
 const MAX_EMPTY_PAGES = 5;
+/** stix/bounds.ts refusals: about one object of the envelope, not about the source. */
+const BOUNDS_CODES = new Set(['too_many_properties', 'string_too_long', 'too_deep']);
 const MAX_PAGES_PER_RUN = 100_000;
 
 export class LeaseLost extends Error {}
@@ -140,15 +142,28 @@ export class FeedRunner {
       if (page.note) run.errors.push(page.note);
       // A server that ignores `limit` may send any number: store in envelopes the pipeline accepts.
       const fetched = new Date().toISOString();
+      const invalid = (id: string, reason: string) => {
+        run.invalid++;
+        if (run.invalidObjects.length < MAX_INVALID_LISTED) run.invalidObjects.push({ id, reason: reason.slice(0, 500) });
+      };
+      // An envelope refused whole by the size limits (one object with a too long array, say
+      // ATT&CK's x-mitre-collection listing every object) is stored one object at a time, so
+      // only the object over the limits is kept out.
+      const store = async (objects: unknown[]): Promise<void> => {
+        try {
+          const r = await ingestCounted(this.d.service, principal, g, col, { objects }, { feed: { subscription: sub._id, source: safeUrl(sub.url), fetched } });
+          run.new += r.stored;
+          run.duplicate += r.duplicates;
+          for (const f of r.status.failures) invalid(f.id, f.message ?? '');
+        } catch (err) {
+          if (!(err instanceof BadRequest) || !BOUNDS_CODES.has(err.code)) throw err;
+          if (objects.length === 1) return invalid(String((objects[0] as { id?: unknown })?.id ?? '?'), err.message);
+          for (const o of objects) await store([o]);
+        }
+      };
       for (let i = 0; i < page.objects.length; i += chunk) {
         const objects = page.objects.slice(i, i + chunk).map((o) => shapeObject(o, sub));
-        const r = await ingestCounted(this.d.service, principal, g, col, { objects }, { feed: { subscription: sub._id, source: safeUrl(sub.url), fetched } });
-        run.new += r.stored;
-        run.duplicate += r.duplicates;
-        run.invalid += r.status.failures.length;
-        for (const f of r.status.failures) {
-          if (run.invalidObjects.length < MAX_INVALID_LISTED) run.invalidObjects.push({ id: f.id, reason: (f.message ?? '').slice(0, 500) });
-        }
+        await store(objects);
       }
       empty = page.objects.length ? 0 : empty + 1;
       // Never move a cursor under a lease someone else may now hold.
