@@ -3,7 +3,7 @@
  *   npx puente feeds list --group colombia
  *   npx puente feeds add --group colombia --name "MITRE ATT&CK Enterprise" --kind taxii21 \
  *     --url https://attack-taxii.mitre.org/api/v21/collections/x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019/ \
- *     --collection indicators --tlp clear --schedule "0 3 * * *"
+ *     --collection frameworks --tlp clear --schedule "0 3 * * *"
  *   npx puente feeds show|run|pause|resume|reset-cursor|remove <id> --group colombia
  *   npx puente feeds runs <id> --group colombia [--limit 20]
  * Unlike `puente admin` it talks HTTP to the hub (PUENTE_HUB_URL, default http://127.0.0.1:6100):
