@@ -5,7 +5,7 @@
  * (so a bad parameter tells a non-admin nothing either): queries come as parse thunks.
  */
 import type { Principal } from '../auth/principal';
-import { isAdmin } from '../auth/permissions';
+import { adminGroup } from './admin-group';
 import { BadRequest, NotFound } from '../errors';
 import type { PageTokens } from '../http/pagination';
 import type { RunDoc } from '../storage/jobs';
@@ -46,10 +46,8 @@ function stringList(value: unknown, field: string, max: number): string[] {
 export class Administration {
   constructor(private readonly d: AdministrationDeps) {}
 
-  private async adminGroup(p: Principal, group: string, what: string): Promise<GroupStores> {
-    const g = isAdmin(p, group) ? await this.d.groups.get(group) : undefined;
-    if (!g) throw new NotFound(`There is no ${what} for "${group.slice(0, 64)}".`);
-    return g;
+  private adminGroup(p: Principal, group: string, what: string): Promise<GroupStores> {
+    return adminGroup(this.d.groups, p, group, `There is no ${what}`);
   }
 
   /** POST /{api_root}/collections/{id}/release/ with {"objects": [...], "to": [...]}. */

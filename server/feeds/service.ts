@@ -4,7 +4,7 @@
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Principal } from '../auth/principal';
-import { isAdmin } from '../auth/permissions';
+import { adminGroup } from '../administration/admin-group';
 import { BadRequest, NotFound } from '../errors';
 import type { Logger } from '../logger';
 import type { GroupStores, TrustGroups } from '../storage/trust-groups';
@@ -27,10 +27,8 @@ export class Feeds {
 
   constructor(private readonly d: FeedsDeps) {}
 
-  private async adminGroup(p: Principal, group: string): Promise<GroupStores> {
-    const g = isAdmin(p, group) ? await this.d.groups.get(group) : undefined;
-    if (!g) throw new NotFound(`There are no subscriptions for "${group.slice(0, 64)}".`);
-    return g;
+  private adminGroup(p: Principal, group: string): Promise<GroupStores> {
+    return adminGroup(this.d.groups, p, group, 'There are no subscriptions');
   }
 
   private async find(g: GroupStores, id: string) {

@@ -4,7 +4,7 @@
  * the secret (its field name at most).
  */
 import type { Principal } from '../auth/principal';
-import { isAdmin } from '../auth/permissions';
+import { adminGroup } from '../administration/admin-group';
 import { BadRequest, NotFound } from '../errors';
 import { safeUrl } from '../feeds/http';
 import type { GroupStores, TrustGroups } from '../storage/trust-groups';
@@ -25,10 +25,8 @@ const FIELD_NAMES: Record<string, string> = { batchSize: 'batch_size' };
 export class Webhooks {
   constructor(private readonly d: WebhooksDeps) {}
 
-  private async adminGroup(p: Principal, group: string): Promise<GroupStores> {
-    const g = isAdmin(p, group) ? await this.d.groups.get(group) : undefined;
-    if (!g) throw new NotFound(`There are no webhooks for "${group.slice(0, 64)}".`);
-    return g;
+  private adminGroup(p: Principal, group: string): Promise<GroupStores> {
+    return adminGroup(this.d.groups, p, group, 'There are no webhooks');
   }
 
   private async find(g: GroupStores, id: string): Promise<WebhookDoc> {
