@@ -65,6 +65,11 @@ export interface ObjectDraft {
   meta: Omit<ObjectMeta, 'added' | 'ver' | 'verRaw'> & { ver?: string; verRaw?: string };
   /** Last part of the key: the normalised version, or a content hash for unversioned objects. */
   versionPart: string;
+  /**
+   * The object's search text (searchTextOf), when whoever built the draft had the object parsed
+   * anyway (ingestion): a backend that stores it then need not parse `raw` again.
+   */
+  words?: string | null;
 }
 
 export type VersionFilter = { all: true } | { all: false; first: boolean; last: boolean; exact: string[] };
@@ -129,7 +134,35 @@ export function newObjectDoc(d: ObjectDraft, added: string): ObjectDoc {
   if (m.feed !== undefined) meta.feed = m.feed;
   if (m.keys !== undefined) meta.keys = m.keys;
   if (m.links !== undefined) meta.links = m.links;
-  return { _id: draftKey(d), col: d.col, raw: d.raw, meta };
+  const doc: ObjectDoc = { _id: draftKey(d), col: d.col, raw: d.raw, meta };
+  if (d.words !== undefined) SEARCH_TEXT.set(doc, d.words);
+  return doc;
+}
+
+/**
+ * Search text of documents built from drafts that carried it, beside the document rather than in
+ * it, so that a document still equals what a backend reads back.
+ */
+const SEARCH_TEXT = new WeakMap<ObjectDoc, string | null>();
+
+/** The search text newObjectDoc was given for `doc`, or undefined when it was not. */
+export function knownSearchText(doc: ObjectDoc): string | null | undefined {
+  return SEARCH_TEXT.get(doc);
+}
+
+/**
+ * The searchable text of a STIX object: its name, description, aliases and labels, joined by
+ * spaces; NUL (which a PostgreSQL text column refuses) becomes a space; null when there is none.
+ */
+export function searchTextOf(x: Record<string, unknown>): string | null {
+  const parts: string[] = [];
+  for (const v of [x.name, x.description, x.aliases, x.labels]) {
+    if (typeof v === 'string') parts.push(v);
+    else if (Array.isArray(v)) for (const e of v) if (typeof e === 'string') parts.push(e);
+  }
+  if (parts.length === 0) return null;
+  const s = parts.join(' ');
+  return s.indexOf('\u0000') < 0 ? s : s.replaceAll('\u0000', ' ');
 }
 
 /**

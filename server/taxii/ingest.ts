@@ -8,7 +8,7 @@ import { visibilityOf } from '../auth/visibility';
 import { tlpDefinedBy, tlpOf, type Tlp } from '../stix/markings';
 import { dateAdded, versionKey } from '../storage/clock';
 import type { CollectionDoc } from '../storage/collections';
-import { draftKey, type ObjectDraft } from '../storage/objects';
+import { draftKey, searchTextOf, type ObjectDraft } from '../storage/objects';
 import type { StatusDetail, StatusDoc } from '../storage/status';
 import type { GroupStores } from '../storage/trust-groups';
 import type { ObjectVerdict } from '../stix';
@@ -77,6 +77,7 @@ export async function ingestCounted(
       // Objects without a version (SCOs) are identified by their content, so a re-post is a no-op;
       // the repository versions them by their date_added.
       versionPart: ver ?? `h:${crypto.createHash('sha256').update(raw).digest('hex').slice(0, 32)}`,
+      words: searchTextOf(stix),
       meta: {
         id,
         type: String(stix.type),

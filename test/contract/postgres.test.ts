@@ -104,6 +104,42 @@ describe('postgres schemas and migrations', () => {
     expect(await find({ domains: ['other.example.org'] })).toEqual([]);
   });
 
+  it('gives the two search indexes a small pending list (migration 10), which a search reads before it is merged', async () => {
+    const p = newPrefix();
+    const s = await open(p);
+    const g = s.group('g');
+    await g.ensure();
+    const { rows } = await s.sql.query<{ relname: string; reloptions: string[] }>(
+      `SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname IN ('words_gin', 'domains_gin', 'keys_gin', 'links_gin') ORDER BY c.relname`,
+      [`${p}-g`],
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.relname, [...r.reloptions].sort()]))).toEqual({
+      domains_gin: ['fastupdate=on', 'gin_pending_list_limit=256'],
+      keys_gin: ['fastupdate=off'],
+      links_gin: ['fastupdate=off'],
+      words_gin: ['fastupdate=on', 'gin_pending_list_limit=256'],
+    });
+    const col = (await g.collections.list()).find((c) => c.alias === 'indicators')!._id;
+    const id = 'indicator--5d0c3a9e-1f2b-4c3d-8e4f-5a6b7c8d9e0f';
+    const raw = JSON.stringify({ type: 'indicator', id, name: 'Pipeline telemetry beacon', pattern: "[domain-name:value = 'beacon.ops.example.net']" });
+    await g.objects.add([
+      {
+        col,
+        raw,
+        versionPart: 'v1',
+        words: 'Pipeline telemetry beacon',
+        meta: { id, type: 'indicator', sv: '2.1', sub: 'analyst', org: 'org-a', tlp: 'clear', readers: [], restricted: false, keys: ['domain:beacon.ops.example.net'] },
+      },
+    ]);
+    // One object is far below 256 kB: its words and domains are still in the pending lists.
+    const find = async (match: SearchQuery['match']) =>
+      (await g.search.find({ match, collections: [col], viewer: { organisation: 'org-b' }, limit: 10 })).map((d) => d.meta.id);
+    expect(await find({ words: ['telemetry'] })).toEqual([id]);
+    expect(await find({ domains: ['example.net'] })).toEqual([id]);
+    expect(await find({ words: ['substation'] })).toEqual([]);
+  });
+
   it('migrates each schema once when two processes race', async () => {
     const p = newPrefix();
     const [a, b] = await Promise.all([open(p), open(p)]);

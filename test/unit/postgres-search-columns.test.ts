@@ -3,7 +3,8 @@
  * the words of an object and the parent domains of its observable keys. Migration 8 fills rows
  * stored before with the same values (test/contract/postgres.test.ts).
  */
-import { domainSuffixes, searchWords } from '../../server/storage/postgres/object-rows';
+import { newObjectDoc, type ObjectDraft } from '../../server/storage/objects';
+import { domainSuffixes, insertStatement, searchWords } from '../../server/storage/postgres/object-rows';
 
 describe('searchWords', () => {
   it('joins name, description, aliases and labels, in that order', () => {
@@ -19,6 +20,22 @@ describe('searchWords', () => {
 
   it('turns NUL, which a PostgreSQL text refuses, into a space', () => {
     expect(searchWords('{"type":"note","name":"a\\u0000b"}')).toBe('a b');
+  });
+
+  it('is taken from the draft when ingestion computed it, and parsed from raw otherwise', () => {
+    const raw = JSON.stringify({ type: 'malware', id: 'malware--0b1a7c8e-2d3f-4a5b-9c6d-7e8f9a0b1c2d', name: 'in the raw text' });
+    const draft: ObjectDraft = {
+      col: 'col-1',
+      raw,
+      versionPart: 'v1',
+      meta: { id: 'malware--0b1a7c8e-2d3f-4a5b-9c6d-7e8f9a0b1c2d', type: 'malware', sv: '2.1', sub: 's', org: 'o', tlp: null, readers: [], restricted: false },
+    };
+    // The words buffer is the 22nd parameter (see insertStatement), the words themselves back to back.
+    const words = (doc: ReturnType<typeof newObjectDoc>) => (insertStatement('t', [doc]).values[21] as Buffer).toString('utf8');
+    expect(words(newObjectDoc({ ...draft, words: 'handed over' }, '2026-01-01T00:00:00.000000Z'))).toBe('handed over');
+    expect(words(newObjectDoc(draft, '2026-01-01T00:00:00.000000Z'))).toBe('in the raw text');
+    // A copy (as the backends read back) carries no search text of its own: it is parsed again.
+    expect(words({ ...newObjectDoc({ ...draft, words: 'handed over' }, '2026-01-01T00:00:00.000000Z') })).toBe('in the raw text');
   });
 });
 

@@ -257,6 +257,24 @@ export const GROUP_MIGRATIONS: Migration[] = [
         CREATE INDEX deletions_col_added ON ${s}.deletions (col, added, key);`;
     },
   },
+  {
+    // The two search indexes with a small pending list (256 kB). Without one, every object's ~8
+    // words and ~3 parent domains are each a separate GIN insertion; with one, an insert appends
+    // them to the list and the merge (by whichever insert fills it, or autovacuum) adds them
+    // grouped by word. Measured on the insert of 1,000 indicators into 100,000 (scratch
+    // PostgreSQL 15, the whole server's CPU): 43-48 ms without, 33-37 ms with. A search reads
+    // the whole list until it is merged, so it stays small: 256 kB is about two envelopes of
+    // words, a few ms on a search that probes 50 domains (1 MB cost the same on insert and up to
+    // 7 ms on that read). keys_gin and links_gin keep none (version 2): correlation probes them
+    // once per key, thousands of probes per run, each of which would read the list again.
+    version: 10,
+    sql: (schema) => {
+      const s = ident(schema);
+      return `
+        ALTER INDEX ${s}.words_gin SET (fastupdate = on, gin_pending_list_limit = 256);
+        ALTER INDEX ${s}.domains_gin SET (fastupdate = on, gin_pending_list_limit = 256);`;
+    },
+  },
 ];
 
 /** The hub's own schema `<prefix>-admin`: the trust-group registry and job leases. */

@@ -4,7 +4,7 @@
  * re-serialise it). NULL origin/keys/links mean "absent": the document then has no such key,
  * so documents round-trip exactly as the MongoDB backend returns them.
  */
-import type { ObjectDoc, ObjectMeta } from '../objects';
+import { knownSearchText, searchTextOf, type ObjectDoc, type ObjectMeta } from '../objects';
 
 /** Select list in the order rowToDoc reads it. */
 export const OBJECT_COLUMNS = 'key, col, id, type, sv, ver, ver_raw, added, sub, org, tlp, readers, restricted, origin, keys, links, raw, feed';
@@ -70,10 +70,11 @@ export function textArray(xs: readonly (string | null | undefined)[]): string {
 }
 
 /**
- * The searchable text of an object (name, description, aliases, labels), stored in `words` and
- * indexed by words_gin (migration 8). Computed here rather than by an index expression over `raw`:
- * that expression made PostgreSQL parse every object's JSON on insert (ingest fell by half, see
- * docs/benchmarks.md). NUL, which a text column refuses, becomes a space; null when there is no text.
+ * The searchable text of a stored object (storage/objects.ts searchTextOf), stored in `words` and
+ * indexed by words_gin (migration 8). Computed by the hub rather than by an index expression over
+ * `raw`: that expression made PostgreSQL parse every object's JSON on insert (ingest fell by half,
+ * see docs/benchmarks.md). Ingestion hands it over with the draft (knownSearchText); documents
+ * built without it (imports, tests) are parsed here. Null when there is no text or no JSON.
  */
 export function searchWords(raw: string): string | null {
   let o: unknown;
@@ -82,16 +83,7 @@ export function searchWords(raw: string): string | null {
   } catch {
     return null;
   }
-  if (o === null || typeof o !== 'object') return null;
-  const x = o as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const v of [x.name, x.description, x.aliases, x.labels]) {
-    if (typeof v === 'string') parts.push(v);
-    else if (Array.isArray(v)) for (const e of v) if (typeof e === 'string') parts.push(e);
-  }
-  if (parts.length === 0) return null;
-  const s = parts.join(' ');
-  return s.indexOf('\u0000') < 0 ? s : s.replaceAll('\u0000', ' ');
+  return o !== null && typeof o === 'object' && !Array.isArray(o) ? searchTextOf(o as Record<string, unknown>) : null;
 }
 
 const URL_HOST = /^url:[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/:?#]+)/;
@@ -168,7 +160,8 @@ export function insertStatement(table: string, docs: readonly ObjectDoc[]): { te
     cols.feed.push(m.feed ? JSON.stringify(m.feed) : null);
     const sfx = domainSuffixes(m.keys);
     cols.domains.push(sfx ? textArray(sfx) : null);
-    const wd = searchWords(d.raw);
+    const known = knownSearchText(d);
+    const wd = known !== undefined ? known : searchWords(d.raw);
     words.push(wd);
     const wlen = wd === null ? -1 : Buffer.byteLength(wd, 'utf8');
     woffs.push(woff);
