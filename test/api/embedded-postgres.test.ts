@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Client } from 'pg';
-import { startEmbeddedPostgres, EmbeddedPostgresUnavailable, type EmbeddedPostgres } from '../../server/storage/postgres/embedded';
+import { sharedBuffersMb, startEmbeddedPostgres, EmbeddedPostgresUnavailable, type EmbeddedPostgres } from '../../server/storage/postgres/embedded';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const MODULE = path.join(REPO_ROOT, 'server', 'storage', 'postgres', 'embedded.ts');
@@ -78,9 +78,17 @@ it('answers through its Unix socket, listens on no TCP port, and is gone after s
   expect(fs.existsSync(path.join(pg.socketDir, '.s.PGSQL.5432'))).toBe(true);
   expect(await query(pg.url, 'select 1 as one')).toEqual([{ one: 1 }]);
   expect(await query(pg.url, 'show listen_addresses')).toEqual([{ listen_addresses: '' }]);
+  // Its buffer cache is sized from this machine's memory (setting in 8 kB pages).
+  expect(await query(pg.url, "select setting::int * 8 / 1024 as mb from pg_settings where name = 'shared_buffers'")).toEqual([{ mb: sharedBuffersMb() }]);
   await pg.stop();
   expect(alive(pg.pid)).toBe(false);
   expect(serverProcessesIn(path.dirname(pg.socketDir))).toEqual([]);
+});
+
+it('sizes its buffer cache to an eighth of memory, between 128 MB and 2 GB', () => {
+  expect(sharedBuffersMb(24 * 2 ** 30)).toBe(2048);
+  expect(sharedBuffersMb(8 * 2 ** 30)).toBe(1024);
+  expect(sharedBuffersMb(512 * 2 ** 20)).toBe(128);
 });
 
 it('keeps its data across a stop and a start on the same folder', async () => {
