@@ -30,8 +30,8 @@ describe('searchWords', () => {
       versionPart: 'v1',
       meta: { id: 'malware--0b1a7c8e-2d3f-4a5b-9c6d-7e8f9a0b1c2d', type: 'malware', sv: '2.1', sub: 's', org: 'o', tlp: null, readers: [], restricted: false },
     };
-    // The words buffer is the 22nd parameter (see insertStatement), the words themselves back to back.
-    const words = (doc: ReturnType<typeof newObjectDoc>) => (insertStatement('t', [doc]).values[21] as Buffer).toString('utf8');
+    // The words travel back to back in the last binary parameter (the raws in the one before it).
+    const words = (doc: ReturnType<typeof newObjectDoc>) => (insertStatement('t', [doc]).values.filter((v) => Buffer.isBuffer(v)).at(-1) as Buffer).toString('utf8');
     expect(words(newObjectDoc({ ...draft, words: 'handed over' }, '2026-01-01T00:00:00.000000Z'))).toBe('handed over');
     expect(words(newObjectDoc(draft, '2026-01-01T00:00:00.000000Z'))).toBe('in the raw text');
     // A copy (as the backends read back) carries no search text of its own: it is parsed again.
