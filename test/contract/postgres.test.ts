@@ -140,6 +140,37 @@ describe('postgres schemas and migrations', () => {
     expect(await find({ words: ['substation'] })).toEqual([]);
   });
 
+  it('keeps rows stored before migration 11 unique by (collection, id, version part), so a re-post is still a no-op', async () => {
+    const p = newPrefix();
+    const s = await open(p);
+    const schema = `${p}-old11`;
+    expect(await migrate(s.sql, schema, GROUP_MIGRATIONS.filter((m) => m.version < 11))).toEqual([1, 2, 3, 6, 7, 8, 9, 10]);
+    const id = 'indicator--8c1d2e3f-4a5b-4c6d-9e7f-8a9b0c1d2e3f';
+    const raw = JSON.stringify({ type: 'indicator', id, name: 'Old row' });
+    const ver = '2026-01-01T00:00:00.000000000Z';
+    await s.sql.query(
+      `INSERT INTO "${schema}".objects (key, col, id, type, sv, ver, ver_raw, added, sub, org, tlp, readers, restricted, raw)
+       VALUES ($1, 'col-1', $2, 'indicator', '2.1', $3, $3, '2026-01-02T00:00:00.000000Z', 'analyst', 'org-a', 'clear', '{}', false, $4)`,
+      [`col-1|${id}|${ver}`, id, ver, raw],
+    );
+    const g = s.group('old11');
+    await g.ensure();
+    expect(await versions(s, schema)).toEqual(GROUP_MIGRATIONS.map((m) => m.version));
+    const { rows } = await s.sql.query<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 ORDER BY indexname', [schema, 'objects']);
+    expect(rows.map((r) => r.indexname)).toEqual(['col_added', 'col_id_ver', 'col_type_added', 'domains_gin', 'keys_gin', 'links_gin', 'words_gin']);
+    const draft = {
+      col: 'col-1',
+      raw,
+      versionPart: ver,
+      meta: { id, type: 'indicator', sv: '2.1', ver, verRaw: ver, sub: 'analyst', org: 'org-a', tlp: 'clear' as const, readers: [], restricted: false },
+    };
+    const again = await g.objects.add([draft, { ...draft, versionPart: 'v2', meta: { ...draft.meta, ver: '2026-02-01T00:00:00.000000000Z' } }]);
+    expect([...again.existing]).toEqual([`col-1|${id}|${ver}`]);
+    expect((await g.objects.findVersions('col-1', id, { organisation: 'org-b' })).map((d) => d._id).sort()).toEqual([`col-1|${id}|${ver}`, `col-1|${id}|v2`]);
+    expect(await g.objects.deleteByKeys([`col-1|${id}|${ver}`, 'not-a-key'])).toBe(1);
+    expect((await g.objects.findVersions('col-1', id, { organisation: 'org-b' })).map((d) => d._id)).toEqual([`col-1|${id}|v2`]);
+  });
+
   it('migrates each schema once when two processes race', async () => {
     const p = newPrefix();
     const [a, b] = await Promise.all([open(p), open(p)]);

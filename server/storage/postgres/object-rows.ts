@@ -5,6 +5,7 @@
  * so documents round-trip exactly as the MongoDB backend returns them.
  */
 import { knownSearchText, searchTextOf, type ObjectDoc, type ObjectMeta } from '../objects';
+import { VERSION_PART } from './migrations';
 
 /** Select list in the order rowToDoc reads it. */
 export const OBJECT_COLUMNS = 'key, col, id, type, sv, ver, ver_raw, added, sub, org, tlp, readers, restricted, origin, keys, links, raw, feed';
@@ -225,6 +226,6 @@ export function insertStatement(table: string, docs: readonly ObjectDoc[]): { te
     `INSERT INTO ${table} (${columns.join(', ')}) ` +
     `SELECT ${columns.map((c) => select.get(c)!).join(', ')} ` +
     `FROM unnest(${arrays.join(', ')}) AS t(${names.join(', ')}) ` +
-    'ON CONFLICT (key) DO NOTHING RETURNING key';
+    `ON CONFLICT (col, id, ${VERSION_PART}) DO NOTHING RETURNING key`;
   return { text, values };
 }

@@ -5,7 +5,9 @@
  * Indexes (migrations.ts), all text COLLATE "C" so index order is JS string order:
  *   col_added      (col, added, key)        objects/manifest pages (keyset); scan and correlation's new
  *                                           objects, one range per collection (afterAcross)
- *   col_id_ver     (col, id, ver)           match[id], versions, version bounds, findLatest
+ *   col_id_ver     UNIQUE (col, id, version part of key)  ON CONFLICT of inserts; match[id], versions,
+ *                                           version bounds, findLatest, deleteByKeys (migration 11:
+ *                                           it replaced the primary key on key and (col, id, ver))
  *   col_type_added (col, type, added)       match[type] pages (one type), findByType (migration 3: no key)
  *   keys_gin       GIN (keys)               correlation: reports of observable keys
  *   links_gin      GIN (links)              correlation: relationships/sightings touching ids
@@ -196,10 +198,27 @@ export class PostgresObjects implements ObjectsRepository {
     return rows.map(rowToDoc);
   }
 
-  /** Primary key. */
+  /**
+   * Index col_id_ver: a key is "<col>|<id>|<version part>", so its collection and id bound the
+   * index range (Index Cond: col = ANY AND id = ANY) and the key itself picks the rows.
+   */
   async deleteByKeys(keys: string[]): Promise<number> {
     let n = 0;
-    for (const chunk of chunks(keys)) n += (await this.db.query(`DELETE FROM ${this.t} WHERE key = ANY($1::text[])`, [chunk])).rowCount ?? 0;
+    for (const chunk of chunks(keys)) {
+      const cols = new Set<string>();
+      const ids = new Set<string>();
+      for (const k of chunk) {
+        const a = k.indexOf('|');
+        const b = k.indexOf('|', a + 1);
+        if (a < 0 || b < 0) continue; // not a key of this table: nothing to delete
+        cols.add(k.slice(0, a));
+        ids.add(k.slice(a + 1, b));
+      }
+      if (ids.size === 0) continue;
+      n +=
+        (await this.db.query(`DELETE FROM ${this.t} WHERE col = ANY($1::text[]) AND id = ANY($2::text[]) AND key = ANY($3::text[])`, [[...cols], [...ids], chunk]))
+          .rowCount ?? 0;
+    }
     return n;
   }
 
